@@ -1,0 +1,49 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Appointment, Forum, ForumKind, Seat
+
+
+@admin.register(ForumKind)
+class ForumKindAdmin(admin.ModelAdmin):
+    list_display = ["name", "position"]
+    search_fields = ["name"]
+
+
+class SeatInline(admin.TabularInline):
+    model = Seat
+    fk_name = "forum"
+    extra = 0
+    fields = ["period", "label", "kind", "deputy_for", "mode", "appointing_body", "position"]
+    autocomplete_fields = ["deputy_for"]
+
+
+@admin.register(Forum)
+class ForumAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "council", "kind", "basis", "founded_on", "dissolved_on"]
+    list_filter = ["council", "kind", "basis", "policy_areas"]
+    list_select_related = ["council", "kind"]
+    search_fields = ["name"]
+    autocomplete_fields = ["successor", "policy_areas"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [SeatInline]
+
+
+@admin.register(Seat)
+class SeatAdmin(SimpleHistoryAdmin):
+    list_display = ["label", "forum", "period", "kind", "mode"]
+    list_filter = ["forum__council", "period", "kind", "mode"]
+    list_select_related = ["forum", "period"]
+    search_fields = ["label", "forum__name"]
+    autocomplete_fields = ["forum", "deputy_for"]
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(SimpleHistoryAdmin):
+    list_display = ["person", "seat", "status", "starts_on", "term_ends_on", "ended_on"]
+    list_filter = ["seat__forum__council", "status", "seat__period", "seat__kind"]
+    list_select_related = ["person", "seat__forum", "seat__period"]
+    search_fields = ["person__name", "seat__label", "seat__forum__name"]
+    autocomplete_fields = ["seat", "person", "decided_at"]
+    # The status follows the process (propose → nominate → appoint → end) through the services.
+    readonly_fields = ["status", "nominated_on", "appointed_on", "ended_on", "end_reason"]

@@ -1,0 +1,60 @@
+"""Rules on fora, seats and appointments that span tables (see members/rules.py)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from members.rules import check_within_period, holds_council_seat, overlapping
+
+
+def check_forum(forum) -> None:
+    if forum.successor_id and forum.pk and forum.successor_id == forum.pk:
+        raise ValidationError({"successor": _("Et forum kan ikke afløse sig selv.")})
+
+
+def check_seat(seat) -> None:
+    deputy_for = seat.deputy_for
+    if deputy_for is None:
+        return
+    if deputy_for.kind != deputy_for.Kind.MEMBER:
+        raise ValidationError({"deputy_for": _("En suppleant er suppleant for en medlemsplads.")})
+    if deputy_for.forum_id != seat.forum_id or deputy_for.period_id != seat.period_id:
+        raise ValidationError({"deputy_for": _("Medlemspladsen skal være i samme forum og valgperiode.")})
+
+
+def check_appointment(appointment) -> None:
+    """Dates inside the period, an eligible person, and one holder per seat at a time."""
+    from .models import Appointment
+
+    if not (appointment.seat_id and appointment.starts_on):
+        return
+    seat = appointment.seat
+    period = seat.period
+    # The end may pass the period's end: an appointee stays on as carry-over until replaced.
+    check_within_period(appointment, start_field="starts_on", end_field="term_ends_on", period=period)
+    council = seat.forum.council
+    if appointment.person_id and not holds_council_seat(appointment.person_id, council.pk, appointment.starts_on):
+        raise ValidationError(
+            {
+                "person": _(
+                    "Personen kan ikke udpeges: en udpeget skal være medlem af en kommunalbestyrelse "
+                    "i en af %(council)s' kommuner, når udpegningen begynder."
+                )
+                % {"council": council}
+            }
+        )
+    if appointment.decided_at_id and appointment.decided_at.council_id != council.pk:
+        raise ValidationError({"decided_at": _("Mødet skal være et møde i %(council)s.") % {"council": council}})
+    if appointment.status in (Appointment.Status.APPOINTED, Appointment.Status.ENDED):
+        holder = overlapping(
+            Appointment.objects.holding().filter(seat_id=seat.pk).alias(started_on=F("starts_on")),
+            appointment.starts_on,
+            appointment.ended_on,
+            exclude_pk=appointment.pk,
+        ).first()
+        if holder is not None:
+            raise ValidationError(
+                {"seat": _("Pladsen er allerede besat af %(person)s i en del af perioden.") % {"person": holder.person}}
+            )

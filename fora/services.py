@@ -1,0 +1,80 @@
+"""Writes of the fora app: the appointment process, step by step."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from members.models import Meeting, Person
+
+from .models import Appointment, Seat
+
+
+def _move(appointment: Appointment, status: str) -> None:
+    if not appointment.can_move_to(status):
+        raise ValidationError(
+            {
+                "status": _("En udpegning kan ikke gå fra »%(old)s« til »%(new)s«.")
+                % {"old": appointment.get_status_display(), "new": Appointment.Status(status).label}
+            }
+        )
+    appointment.status = status
+
+
+@transaction.atomic
+def propose(
+    *, seat: Seat, person: Person, starts_on: dt.date, decided_at: Meeting | None = None, note: str = ""
+) -> Appointment:
+    appointment = Appointment(seat=seat, person=person, starts_on=starts_on, decided_at=decided_at, note=note)
+    appointment.save_checked()
+    return appointment
+
+
+@transaction.atomic
+def nominate(*, appointment: Appointment, nominated_on: dt.date, decided_at: Meeting | None = None) -> Appointment:
+    """The KKR nominates (indstiller); another body will appoint."""
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    _move(appointment, Appointment.Status.NOMINATED)
+    appointment.nominated_on = nominated_on
+    appointment.decided_at = decided_at or appointment.decided_at
+    appointment.save_checked()
+    return appointment
+
+
+@transaction.atomic
+def appoint(*, appointment: Appointment, appointed_on: dt.date, decided_at: Meeting | None = None) -> Appointment:
+    """The appointment takes effect; a carry-over predecessor on the seat ends the day before."""
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    _move(appointment, Appointment.Status.APPOINTED)
+    appointment.appointed_on = appointed_on
+    appointment.decided_at = decided_at or appointment.decided_at
+    for predecessor in (
+        Appointment.objects.select_for_update()
+        .filter(
+            seat__forum=appointment.seat.forum, seat__label=appointment.seat.label, seat__kind=appointment.seat.kind
+        )
+        .filter(status=Appointment.Status.APPOINTED, starts_on__lt=appointment.starts_on)
+        .exclude(pk=appointment.pk)
+    ):
+        end(
+            appointment=predecessor,
+            ended_on=appointment.starts_on - dt.timedelta(days=1),
+            reason=Appointment.EndReason.TERM_EXPIRED,
+        )
+    appointment.save_checked()
+    return appointment
+
+
+@transaction.atomic
+def end(*, appointment: Appointment, ended_on: dt.date, reason: str, note: str = "") -> Appointment:
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    _move(appointment, Appointment.Status.ENDED)
+    appointment.ended_on = ended_on
+    appointment.end_reason = reason
+    if note:
+        appointment.note = f"{appointment.note}\n{note}".strip()
+    appointment.save_checked()
+    return appointment

@@ -1,0 +1,34 @@
+"""Idempotent writes for data commands: a second run with the same data changes nothing."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from django.db import models
+
+
+class SyncCounter(Counter):
+    def summary(self) -> str:
+        return f"{self['created']} oprettet, {self['updated']} opdateret, {self['unchanged']} uændret"
+
+
+def sync(model: type[models.Model], counter: SyncCounter, *, defaults: dict[str, Any], **lookup: Any):
+    """Create the row, or update the fields that differ; saves only when something changed."""
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        obj = model(**lookup, **defaults)
+        obj.full_clean()
+        obj.save()
+        counter["created"] += 1
+        return obj
+    changed = [name for name, value in defaults.items() if getattr(obj, name) != value]
+    if changed:
+        for name in changed:
+            setattr(obj, name, defaults[name])
+        obj.full_clean()
+        obj.save(update_fields=changed)
+        counter["updated"] += 1
+    else:
+        counter["unchanged"] += 1
+    return obj

@@ -1,0 +1,97 @@
+"""Shared fixtures: the reference data once per test database, and a few well-known people."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from members.models import Council, ElectionPeriod, Municipality, Party
+from tests import factories
+
+REQUIRE_SERVICES = os.environ.get("KKR_REQUIRE_SERVICES") == "1"
+
+
+def pytest_runtest_setup(item):
+    """Tests that need PostgreSQL skip without it, unless CI requires the services."""
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        message = "needs PostgreSQL (set DATABASE_URL)"
+        if REQUIRE_SERVICES:
+            pytest.fail(f"KKR_REQUIRE_SERVICES=1 but {message}")
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("load_reference_data", verbosity=0)
+
+
+@pytest.fixture
+def period_2022(db) -> ElectionPeriod:
+    return ElectionPeriod.objects.get(name="2022-2025")
+
+
+@pytest.fixture
+def period(db) -> ElectionPeriod:
+    """The current period (2026-2029); tests that depend on "today" freeze time inside it."""
+    return ElectionPeriod.objects.get(name="2026-2029")
+
+
+@pytest.fixture
+def syddanmark(db) -> Council:
+    return Council.objects.get(slug="syddanmark")
+
+
+@pytest.fixture
+def sjaelland(db) -> Council:
+    return Council.objects.get(slug="sjaelland")
+
+
+@pytest.fixture
+def odense(db) -> Municipality:
+    return Municipality.objects.get(code=461)
+
+
+@pytest.fixture
+def middelfart(db) -> Municipality:
+    return Municipality.objects.get(code=410)
+
+
+@pytest.fixture
+def roskilde(db) -> Municipality:
+    return Municipality.objects.get(code=265)
+
+
+@pytest.fixture
+def venstre(db) -> Party:
+    return Party.objects.get(letter="V")
+
+
+@pytest.fixture
+def start(period) -> dt.date:
+    return period.starts_on
+
+
+@pytest.fixture
+def member(db):
+    """A signed-up member: a person with a login."""
+    return factories.PersonFactory(user=factories.UserFactory(email="medlem@example.dk"), email="medlem@example.dk")
+
+
+@pytest.fixture
+def staff_syddanmark(db):
+    return factories.UserFactory(email="sekretariat.syddanmark@example.dk", is_staff=True)
+
+
+@pytest.fixture
+def staff_sjaelland(db):
+    return factories.UserFactory(email="sekretariat.sjaelland@example.dk", is_staff=True)
+
+
+@pytest.fixture
+def superuser(db):
+    return factories.UserFactory(email="admin@example.dk", is_staff=True, is_superuser=True)
