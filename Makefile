@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install dirs run setup test lint clean
+.PHONY: install dirs run setup test lint messages clean
 
 $(STAMP): pyproject.toml requirements/build-constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,10 +18,17 @@ $(STAMP): pyproject.toml requirements/build-constraints.txt
 	$(PY) -m pip install --quiet --build-constraint requirements/build-constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP)
+# The English catalogue, compiled by Babel (pure Python: no GNU gettext needed to run).
+locale/en/LC_MESSAGES/django.mo: locale/en/LC_MESSAGES/django.po $(STAMP)
+	$(BIN)/pybabel compile --domain django --directory locale --locale en
+
+messages: $(STAMP)
+	$(MANAGE) makemessages --locale en --ignore ".venv/*" --ignore "var/*"
+
+install: $(STAMP) locale/en/LC_MESSAGES/django.mo
 
 dirs:
-	mkdir -p var/mail var/celery/queue var/celery/processed var/media
+	mkdir -p var/mail var/celery/queue var/celery/processed var/celery/control var/media
 
 # Migrate and load the reference data, the welcome folders' facts and the demo data set;
 # every step is idempotent, so a second `make run` reuses what is there.

@@ -4,9 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from .models import Chairmanship, Council, CouncilSeat, ElectionPeriod, KKRMembership, Municipality, Person
+
+
+def _ensure_starts_after(current, started_on: dt.date, *, field: str = "started_on") -> None:
+    """A successor takes over the day after; they cannot start before or with the current holder."""
+    if current is not None and started_on <= current.started_on:
+        raise ValidationError(
+            {
+                field: _("%(person)s har haft hvervet siden %(day)s; en efterfølger skal tiltræde senere.")
+                % {"person": current.person, "day": date_format(current.started_on, "j. F Y")}
+            }
+        )
 
 
 @transaction.atomic
@@ -54,9 +68,11 @@ def record_mayor(
         .filter(municipality=municipality, period=period, role=CouncilSeat.Role.MAYOR, ended_on__isnull=True)
         .first()
     )
+    own_seat = CouncilSeat.objects.filter(person=person, period=period, ended_on__isnull=True).first()
+    _ensure_starts_after(previous, started_on)
+    _ensure_starts_after(own_seat, started_on)
     if previous is not None:
         end_council_seat(seat=previous, ended_on=started_on - dt.timedelta(days=1))
-    own_seat = CouncilSeat.objects.filter(person=person, period=period, ended_on__isnull=True).first()
     if own_seat is not None:
         # The new mayor already sits in the council as a member: that seat ends, the mayoralty begins.
         own_seat.ended_on = started_on - dt.timedelta(days=1)
@@ -111,8 +127,9 @@ def elect_chair(
         .filter(council=council, period=period, role=role, ended_on__isnull=True)
         .first()
     )
+    _ensure_starts_after(current, started_on)
     if current is not None:
-        current.ended_on = max(current.started_on, started_on - dt.timedelta(days=1))
+        current.ended_on = started_on - dt.timedelta(days=1)
         current.save_checked()
     chairmanship = Chairmanship(council=council, period=period, role=role, person=person, started_on=started_on)
     chairmanship.save_checked()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -13,15 +14,31 @@ from members.models import Council, ElectionPeriod, Municipality, Party
 from tests import factories
 
 REQUIRE_SERVICES = os.environ.get("KKR_REQUIRE_SERVICES") == "1"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _missing_service(item) -> str | None:
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        return "needs PostgreSQL (set DATABASE_URL=postgres://...)"
+    if item.get_closest_marker("redis") and not redis_url():
+        return "needs Redis (set CELERY_BROKER_URL=redis://...)"
+    if item.get_closest_marker("browser") and not Path(CHROMIUM).exists():
+        return f"needs Chromium at {CHROMIUM} (apt-get install chromium)"
+    return None
 
 
 def pytest_runtest_setup(item):
-    """Tests that need PostgreSQL skip without it, unless CI requires the services."""
-    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
-        message = "needs PostgreSQL (set DATABASE_URL)"
+    """Tests that need a service skip without it, and fail instead when CI requires the services."""
+    missing = _missing_service(item)
+    if missing:
         if REQUIRE_SERVICES:
-            pytest.fail(f"KKR_REQUIRE_SERVICES=1 but {message}")
-        pytest.skip(message)
+            pytest.fail(f"KKR_REQUIRE_SERVICES=1 but this test {missing}")
+        pytest.skip(missing)
+
+
+def redis_url() -> str | None:
+    url = os.environ.get("CELERY_BROKER_URL", "")
+    return url if url.startswith("redis://") else None
 
 
 @pytest.fixture(scope="session")
