@@ -23,7 +23,7 @@ locale/en/LC_MESSAGES/django.mo: locale/en/LC_MESSAGES/django.po $(STAMP)
 	$(BIN)/pybabel compile --domain django --directory locale --locale en
 
 messages: $(STAMP)
-	$(MANAGE) makemessages --locale en --ignore ".venv/*" --ignore "var/*"
+	$(MANAGE) makemessages --locale en --ignore ".venv/*" --ignore "var/*" --ignore "tests/*"
 
 install: $(STAMP) locale/en/LC_MESSAGES/django.mo
 

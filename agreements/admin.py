@@ -1,6 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from kkr_portal.admin_forms import RulesInlineFormSet
+
 from .models import Agreement, AgreementKind, Milestone, MunicipalApproval
 
 
@@ -13,6 +15,7 @@ class AgreementKindAdmin(admin.ModelAdmin):
 
 class MilestoneInline(admin.TabularInline):
     model = Milestone
+    formset = RulesInlineFormSet
     extra = 0
     fields = ["kind", "title", "due_on", "audience", "requires_every_council", "completed_on"]
 
@@ -29,6 +32,7 @@ class AgreementAdmin(SimpleHistoryAdmin):
 
 class MunicipalApprovalInline(admin.TabularInline):
     model = MunicipalApproval
+    formset = RulesInlineFormSet
     extra = 0
     autocomplete_fields = ["municipality"]
 

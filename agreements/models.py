@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -165,7 +166,7 @@ class Milestone(RuleErrorsMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} – {self.due_on:%d.%m.%Y}"
+        return f"{self.title} – {date_format(self.due_on, 'SHORT_DATE_FORMAT')}"
 
 
 class MunicipalApproval(RuleErrorsMixin, models.Model):

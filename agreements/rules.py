@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 
 def check_agreement(agreement) -> None:
-    previous = agreement.previous
+    previous = getattr(agreement, "previous", None)
     if previous is None:
         return
     if (previous.council_id, previous.kind_id, previous.counterpart) != (
@@ -21,9 +21,10 @@ def check_agreement(agreement) -> None:
 
 
 def check_approval(approval) -> None:
-    if not (approval.milestone_id and approval.municipality_id):
+    # getattr: on an add page the milestone is not saved yet, but the inline attaches it.
+    milestone = getattr(approval, "milestone", None)
+    if milestone is None or not approval.municipality_id:
         return
-    milestone = approval.milestone
     if not milestone.requires_every_council:
         raise ValidationError({"milestone": _("Milepælen kræver ikke godkendelse i hver kommune.")})
     if approval.municipality.council_id != milestone.agreement.council_id:

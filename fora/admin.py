@@ -1,6 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from kkr_portal.admin_forms import RulesInlineFormSet
+
 from .models import Appointment, Forum, ForumKind, Seat
 
 
@@ -12,6 +14,7 @@ class ForumKindAdmin(admin.ModelAdmin):
 
 class SeatInline(admin.TabularInline):
     model = Seat
+    formset = RulesInlineFormSet
     fk_name = "forum"
     extra = 0
     fields = ["period", "label", "kind", "deputy_for", "mode", "appointing_body", "position"]

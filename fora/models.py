@@ -7,7 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from kkr_portal.db import ENDS_AFTER_START, RuleErrorsMixin
+from kkr_portal.db import ENDS_AFTER_START, HttpsURLField, RuleErrorsMixin
 from kkr_portal.db import check_constraint as _check
 from kkr_portal.db import no_overlap as _no_overlap
 from kkr_portal.db import unique_constraint as _unique
@@ -47,7 +47,7 @@ class Forum(RuleErrorsMixin, models.Model):
     policy_areas = models.ManyToManyField(PolicyArea, blank=True, related_name="fora", verbose_name=_("fagområder"))
     basis = models.CharField(_("grundlag"), max_length=20, choices=Basis.choices, default=Basis.STATUTORY)
     description = models.TextField(_("beskrivelse"), blank=True)
-    website = models.URLField(_("hjemmeside"), blank=True)
+    website = HttpsURLField(_("hjemmeside"), blank=True)
     founded_on = models.DateField(_("oprettet"), null=True, blank=True)
     dissolved_on = models.DateField(_("nedlagt"), null=True, blank=True)
     successor = models.ForeignKey(
@@ -268,9 +268,6 @@ class Appointment(RuleErrorsMixin, models.Model):
 
     def clean(self) -> None:
         rules.check_appointment(self)
-
-    def can_move_to(self, status: str) -> bool:
-        return status in self.NEXT_STATUS[self.Status(self.status)]
 
     @property
     def effective_term_end(self):

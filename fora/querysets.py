@@ -6,6 +6,7 @@ from datetime import date
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
 
 from members.querysets import today
 
@@ -37,7 +38,8 @@ class AppointmentQuerySet(models.QuerySet):
 
     def carry_overs(self, on: date | None = None) -> AppointmentQuerySet:
         on = on or today()
-        return self.active_on(on).filter(term_ends_on__lt=on)
+        term_end = Coalesce("term_ends_on", "seat__period__ends_on")
+        return self.active_on(on).alias(term_end=term_end).filter(term_end__lt=on)
 
     def for_council(self, council) -> AppointmentQuerySet:
         return self.filter(seat__forum__council=council)

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from kkr_portal.db import ENDS_AFTER_START
 from members.rules import check_within_period, holds_council_seat, overlapping
 
 
@@ -24,12 +25,31 @@ def check_seat(seat) -> None:
         raise ValidationError({"deputy_for": _("Medlemspladsen skal være i samme forum og valgperiode.")})
 
 
-def check_appointment(appointment) -> None:
-    """Dates inside the period, an eligible person, and one holder per seat at a time."""
+def check_status_move(old: str, new: str) -> None:
+    """The appointment process allows only the moves in ``Appointment.NEXT_STATUS``."""
     from .models import Appointment
 
+    if new not in Appointment.NEXT_STATUS[Appointment.Status(old)]:
+        raise ValidationError(
+            {
+                "status": _("En udpegning kan ikke gå fra »%(old)s« til »%(new)s«.")
+                % {"old": Appointment.Status(old).label, "new": Appointment.Status(new).label}
+            }
+        )
+
+
+def check_appointment(appointment) -> None:
+    """The process, dates inside the period, an eligible person, and one holder per seat at a time."""
+    from .models import Appointment
+
+    if appointment.pk is not None:
+        stored = Appointment.objects.filter(pk=appointment.pk).values_list("status", flat=True).first()
+        if stored is not None and stored != appointment.status:
+            check_status_move(stored, appointment.status)
     if not (appointment.seat_id and appointment.starts_on):
         return
+    if appointment.ended_on is not None and appointment.ended_on < appointment.starts_on:
+        raise ValidationError({"ended_on": ENDS_AFTER_START})
     seat = appointment.seat
     period = seat.period
     # The end may pass the period's end: an appointee stays on as carry-over until replaced.
@@ -39,8 +59,8 @@ def check_appointment(appointment) -> None:
         raise ValidationError(
             {
                 "person": _(
-                    "Personen kan ikke udpeges: en udpeget skal være medlem af en kommunalbestyrelse "
-                    "i en af %(council)s' kommuner, når udpegningen begynder."
+                    "Personen kan ikke udpeges: en udpeget skal være medlem af kommunalbestyrelsen "
+                    "i en af kommunerne i %(council)s, når udpegningen begynder."
                 )
                 % {"council": council}
             }

@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from members.models import Meeting, Person
 
+from . import rules
 from .models import Appointment, Seat
 
 
 def _move(appointment: Appointment, status: str) -> None:
-    if not appointment.can_move_to(status):
-        raise ValidationError(
-            {
-                "status": _("En udpegning kan ikke gå fra »%(old)s« til »%(new)s«.")
-                % {"old": appointment.get_status_display(), "new": Appointment.Status(status).label}
-            }
-        )
+    rules.check_status_move(appointment.status, status)
     appointment.status = status
 
 

@@ -22,6 +22,13 @@ class DateRange(Func):
         super().__init__(lower, upper, RangeBoundary(inclusive_lower=True, inclusive_upper=True))
 
 
+class HttpsURLField(models.URLField):
+    """A URL field whose form adds ``https://`` to a bare domain (Django 6's default, today)."""
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"assume_scheme": "https", **kwargs})
+
+
 class PostgresExclusionConstraint(ExclusionConstraint):
     """An exclusion constraint on PostgreSQL and nothing elsewhere.
 
@@ -47,7 +54,22 @@ class PostgresExclusionConstraint(ExclusionConstraint):
     def validate(self, model, instance, exclude=None, using=DEFAULT_DB_ALIAS):
         if connections[using].vendor != "postgresql":
             return
+        # Django 5.2 evaluates the condition even when it names an excluded field (fixed in 6.0,
+        # ticket #36222); a field with an error of its own is not checked again.
+        if exclude and self.condition is not None and self.condition.referenced_base_fields & set(exclude):
+            return
+        # PostgreSQL cannot build an inverted range; the ends-after-start CHECK reports that case.
+        if self._has_inverted_range(instance):
+            return
         super().validate(model, instance, exclude=exclude, using=using)
+
+    def _has_inverted_range(self, instance) -> bool:
+        for expression, _operator in self.expressions:
+            if isinstance(expression, DateRange):
+                lower, upper = (getattr(instance, ref.name) for ref in expression.get_source_expressions()[:2])
+                if lower is not None and upper is not None and upper < lower:
+                    return True
+        return False
 
 
 def overlapping_dates(start_field: str, end_field: str, *equal_fields: str) -> list:
@@ -105,17 +127,29 @@ class RuleErrorsMixin:
 
     constraint_fields: ClassVar[dict[str, str]] = {}
 
+    def full_clean(self, exclude=None, validate_unique=True, validate_constraints=True):
+        try:
+            super().full_clean(
+                exclude=exclude, validate_unique=validate_unique, validate_constraints=validate_constraints
+            )
+        except ValidationError as error:
+            raise ValidationError(self._errors_on_fields(error.update_error_dict({}), exclude)) from error
+
     def validate_constraints(self, exclude=None):
         try:
             super().validate_constraints(exclude=exclude)
         except ValidationError as error:
-            raise ValidationError(self._errors_on_fields(error.error_dict)) from error
+            raise ValidationError(self._errors_on_fields(error.update_error_dict({}), exclude)) from error
 
-    def _errors_on_fields(self, error_dict: dict) -> dict:
+    def _errors_on_fields(self, error_dict: dict, exclude=None) -> dict:
+        """Each error on its constraint's field; a field the form does not show (``exclude``)
+        gets its message above the form instead (Django would fail on it with a ValueError)."""
         result: dict[str, list] = {}
         for field, errors in error_dict.items():
             for item in errors:
                 target = self.constraint_fields.get(getattr(item, "code", None) or "", field)
+                if exclude and target in exclude:
+                    target = NON_FIELD_ERRORS
                 result.setdefault(target, []).append(item)
         return result
 

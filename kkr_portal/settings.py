@@ -7,7 +7,6 @@ from pathlib import Path
 
 import environ
 import xstatic.pkg.bootstrap
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -132,7 +131,8 @@ MFA_TOTP_ISSUER = "KKR Portal"
 # --- Internationalisation ---------------------------------------------------------------
 
 LANGUAGE_CODE = "da"
-LANGUAGES = [("da", _("Danish")), ("en", _("English"))]
+# Each language named in itself, as a language switch shows it.
+LANGUAGES = [("da", "Dansk"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Copenhagen"
 USE_I18N = True

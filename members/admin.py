@@ -1,6 +1,9 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from kkr_portal.admin_forms import RulesInlineFormSet
+
+from . import services
 from .models import (
     AgendaItem,
     Chairmanship,
@@ -78,6 +81,11 @@ class CouncilSeatAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["person", "municipality"]
     date_hierarchy = "started_on"
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A mayoralty carries its ex officio KKR membership, as when the services record it.
+        services.sync_ex_officio_membership(obj)
+
 
 @admin.register(KKRMembership)
 class KKRMembershipAdmin(SimpleHistoryAdmin):
@@ -99,6 +107,7 @@ class ChairmanshipAdmin(SimpleHistoryAdmin):
 
 class AgendaItemInline(admin.TabularInline):
     model = AgendaItem
+    formset = RulesInlineFormSet
     extra = 1
     autocomplete_fields = ["policy_area"]
 

@@ -29,6 +29,7 @@ class ElectionPeriod(RuleErrorsMixin, models.Model):
     constraint_fields = {
         "members_electionperiod_ends_after_start": "ends_on",
         "members_electionperiod_no_overlap": "starts_on",
+        "members_electionperiod_election_before_start": "election_day",
     }
 
     class Meta:
@@ -36,7 +37,11 @@ class ElectionPeriod(RuleErrorsMixin, models.Model):
         verbose_name = _("valgperiode")
         verbose_name_plural = _("valgperioder")
         constraints = [
-            _check("members_electionperiod_ends_after_start", Q(ends_on__gt=F("starts_on")), ENDS_AFTER_START),
+            _check(
+                "members_electionperiod_ends_after_start",
+                Q(ends_on__gt=F("starts_on")),
+                _("Valgperioden skal slutte efter, at den er begyndt."),
+            ),
             _check(
                 "members_electionperiod_election_before_start",
                 Q(election_day__isnull=True) | Q(election_day__lt=F("starts_on")),
@@ -196,7 +201,7 @@ class PolicyArea(models.Model):
         return self.name
 
 
-class TimelineEntry(models.Model):
+class TimelineEntry(RuleErrorsMixin, models.Model):
     """A step in KKR's history of task areas, 2006-2026 (shown on /om-kkr/)."""
 
     period_label = models.CharField(_("periode"), max_length=20)
@@ -205,10 +210,15 @@ class TimelineEntry(models.Model):
     title = models.CharField(_("opgave"), max_length=200)
     position = models.PositiveSmallIntegerField(_("rækkefølge"), default=0)
 
+    constraint_fields = {
+        "members_timelineentry_years_in_order": "ends_year",
+        "members_timelineentry_unique": "title",
+    }
+
     class Meta:
         ordering = ["starts_year", "position"]
         verbose_name = _("tidslinjepunkt")
-        verbose_name_plural = _("tidslinje")
+        verbose_name_plural = _("tidslinjepunkter")
         constraints = [
             _check(
                 "members_timelineentry_years_in_order",
@@ -308,7 +318,7 @@ class CouncilSeat(RuleErrorsMixin, models.Model):
             ),
             _no_overlap(
                 "members_councilseat_one_mayor_at_a_time",
-                ["municipality"],
+                ["municipality", "period"],
                 _("Kommunen havde en anden borgmester i en del af perioden."),
                 condition=Q(role="mayor"),
             ),
@@ -440,7 +450,7 @@ class Chairmanship(RuleErrorsMixin, models.Model):
     class Meta:
         ordering = ["council__name", "-started_on", "role"]
         verbose_name = _("formandskabspost")
-        verbose_name_plural = _("formandskab")
+        verbose_name_plural = _("formandskabsposter")
         constraints = [
             _check("members_chairmanship_ends_after_start", Q(ended_on__gte=F("started_on")), ENDS_AFTER_START),
             _unique(
@@ -451,7 +461,7 @@ class Chairmanship(RuleErrorsMixin, models.Model):
             ),
             _no_overlap(
                 "members_chairmanship_one_holder_at_a_time",
-                ["council", "role"],
+                ["council", "period", "role"],
                 _("Posten havde en anden indehaver i en del af perioden."),
             ),
         ]
@@ -507,7 +517,7 @@ class Meeting(RuleErrorsMixin, models.Model):
         return f"{self.council}: {self.title}"
 
 
-class AgendaItem(models.Model):
+class AgendaItem(RuleErrorsMixin, models.Model):
     """An item on a meeting's agenda (dagsordenspunkt)."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_items", verbose_name=_("møde"))
@@ -522,6 +532,8 @@ class AgendaItem(models.Model):
         verbose_name=_("fagområde"),
     )
     description = models.TextField(_("beskrivelse"), blank=True)
+
+    constraint_fields = {"members_agendaitem_unique_number": "number"}
 
     class Meta:
         ordering = ["meeting", "number"]
@@ -539,7 +551,7 @@ class AgendaItem(models.Model):
         return f"{self.number}. {self.title}"
 
 
-class SecretariatContact(models.Model):
+class SecretariatContact(RuleErrorsMixin, models.Model):
     """Someone serving a KKR: its KKR secretariat or a joint professional secretariat."""
 
     class Kind(models.TextChoices):
@@ -564,6 +576,8 @@ class SecretariatContact(models.Model):
         verbose_name=_("fagområde"),
     )
     position = models.PositiveSmallIntegerField(_("rækkefølge"), default=0)
+
+    constraint_fields = {"members_secretariatcontact_unique": "name"}
 
     class Meta:
         ordering = ["council__name", "kind", "position"]

@@ -25,7 +25,7 @@ def overlapping(queryset: QuerySet, started_on: dt.date, ended_on: dt.date | Non
 
 
 def _day(value: dt.date) -> str:
-    return date_format(value, "j. F Y")
+    return date_format(value)
 
 
 def check_within_period(obj, *, start_field: str = "started_on", end_field: str = "ended_on", period=None) -> None:
@@ -73,7 +73,9 @@ def check_council_seat(seat) -> None:
     check_within_period(seat)
     if seat.role == CouncilSeat.Role.MAYOR and seat.municipality_id and seat.started_on:
         other = overlapping(
-            CouncilSeat.objects.filter(municipality_id=seat.municipality_id, role=CouncilSeat.Role.MAYOR),
+            CouncilSeat.objects.filter(
+                municipality_id=seat.municipality_id, period_id=seat.period_id, role=CouncilSeat.Role.MAYOR
+            ),
             seat.started_on,
             seat.ended_on,
             exclude_pk=seat.pk,
@@ -107,7 +109,9 @@ def check_membership(membership) -> None:
     if not holds_council_seat(membership.person_id, membership.council_id, membership.started_on):
         raise ValidationError(
             {
-                "person": _("Personen sidder ikke i en kommunalbestyrelse i %(council)s' område på startdatoen.")
+                "person": _(
+                    "Personen sidder ikke i kommunalbestyrelsen i en af kommunerne i %(council)s på startdatoen."
+                )
                 % {"council": membership.council}
             }
         )
@@ -143,7 +147,7 @@ def check_chairmanship(chairmanship) -> None:
                 % {"council": chairmanship.council}
             }
         )
-    holders = Chairmanship.objects.filter(council_id=chairmanship.council_id)
+    holders = Chairmanship.objects.filter(council_id=chairmanship.council_id, period_id=chairmanship.period_id)
     same_post = overlapping(
         holders.filter(role=chairmanship.role),
         chairmanship.started_on,

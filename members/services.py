@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 
 from .models import Chairmanship, Council, CouncilSeat, ElectionPeriod, KKRMembership, Municipality, Person
 
+DAY = dt.timedelta(days=1)
+
 
 def _ensure_starts_after(current, started_on: dt.date, *, field: str = "started_on") -> None:
     """A successor takes over the day after; they cannot start before or with the current holder."""
@@ -18,9 +20,33 @@ def _ensure_starts_after(current, started_on: dt.date, *, field: str = "started_
         raise ValidationError(
             {
                 field: _("%(person)s har haft hvervet siden %(day)s; en efterfølger skal tiltræde senere.")
-                % {"person": current.person, "day": date_format(current.started_on, "j. F Y")}
+                % {"person": current.person, "day": date_format(current.started_on)}
             }
         )
+
+
+def sync_ex_officio_membership(seat: CouncilSeat) -> None:
+    """A mayoralty carries a KKR membership (selvskreven): started with it, ended with it.
+
+    Called by the services and by the admin after it saves a council seat, so the membership
+    follows the mayoralty however the seat was recorded.
+    """
+    if seat.role != CouncilSeat.Role.MAYOR:
+        return
+    membership = KKRMembership.objects.filter(mayoralty=seat).first()
+    if membership is None:
+        membership = KKRMembership(
+            person=seat.person,
+            council=seat.municipality.council,
+            period=seat.period,
+            basis=KKRMembership.Basis.EX_OFFICIO,
+            mayoralty=seat,
+            started_on=seat.started_on,
+            ended_on=seat.ended_on,
+        )
+        membership.save_checked()
+    elif seat.ended_on is not None and membership.ended_on != seat.ended_on:
+        end_membership(membership=membership, ended_on=seat.ended_on)
 
 
 @transaction.atomic
@@ -31,20 +57,14 @@ def add_council_seat(
     period: ElectionPeriod,
     started_on: dt.date,
     role: str = CouncilSeat.Role.MEMBER,
+    ended_on: dt.date | None = None,
 ) -> CouncilSeat:
     """Record a seat in a municipal council; a mayoralty brings its ex officio KKR membership."""
-    seat = CouncilSeat(person=person, municipality=municipality, period=period, role=role, started_on=started_on)
+    seat = CouncilSeat(
+        person=person, municipality=municipality, period=period, role=role, started_on=started_on, ended_on=ended_on
+    )
     seat.save_checked()
-    if role == CouncilSeat.Role.MAYOR:
-        membership = KKRMembership(
-            person=person,
-            council=municipality.council,
-            period=period,
-            basis=KKRMembership.Basis.EX_OFFICIO,
-            mayoralty=seat,
-            started_on=started_on,
-        )
-        membership.save_checked()
+    sync_ex_officio_membership(seat)
     return seat
 
 
@@ -53,8 +73,7 @@ def end_council_seat(*, seat: CouncilSeat, ended_on: dt.date) -> CouncilSeat:
     """End a council seat, and with a mayoralty the KKR membership (and substitutes) it carried."""
     seat.ended_on = ended_on
     seat.save_checked()
-    for membership in KKRMembership.objects.filter(mayoralty=seat, ended_on__isnull=True):
-        end_membership(membership=membership, ended_on=ended_on)
+    sync_ex_officio_membership(seat)
     return seat
 
 
@@ -62,21 +81,35 @@ def end_council_seat(*, seat: CouncilSeat, ended_on: dt.date) -> CouncilSeat:
 def record_mayor(
     *, person: Person, municipality: Municipality, period: ElectionPeriod, started_on: dt.date
 ) -> CouncilSeat:
-    """A new mayor: the previous mayoralty (if any) ends the day before, the new one starts."""
+    """A new mayor. The previous mayor steps down the day before and stays a council member;
+    the new mayor's own council seat becomes the mayoralty."""
     previous = (
         CouncilSeat.objects.select_for_update()
         .filter(municipality=municipality, period=period, role=CouncilSeat.Role.MAYOR, ended_on__isnull=True)
         .first()
     )
-    own_seat = CouncilSeat.objects.filter(person=person, period=period, ended_on__isnull=True).first()
+    own_seat = (
+        CouncilSeat.objects.select_for_update().filter(person=person, period=period, ended_on__isnull=True).first()
+    )
     _ensure_starts_after(previous, started_on)
-    _ensure_starts_after(own_seat, started_on)
     if previous is not None:
-        end_council_seat(seat=previous, ended_on=started_on - dt.timedelta(days=1))
-    if own_seat is not None:
-        # The new mayor already sits in the council as a member: that seat ends, the mayoralty begins.
-        own_seat.ended_on = started_on - dt.timedelta(days=1)
+        end_council_seat(seat=previous, ended_on=started_on - DAY)
+        add_council_seat(person=previous.person, municipality=municipality, period=period, started_on=started_on)
+    # A supplementary or KL board membership gives way to the ex officio one.
+    for membership in KKRMembership.objects.filter(
+        person=person, council=municipality.council, period=period, ended_on__isnull=True
+    ):
+        _ensure_starts_after(membership, started_on)
+        end_membership(membership=membership, ended_on=started_on - DAY)
+    if own_seat is not None and own_seat.started_on == started_on and own_seat.municipality_id == municipality.pk:
+        # Elected mayor at the constituent meeting: the seat is the mayoralty from its first day.
+        own_seat.role = CouncilSeat.Role.MAYOR
         own_seat.save_checked()
+        sync_ex_officio_membership(own_seat)
+        return own_seat
+    if own_seat is not None:
+        _ensure_starts_after(own_seat, started_on)
+        end_council_seat(seat=own_seat, ended_on=started_on - DAY)
     return add_council_seat(
         person=person, municipality=municipality, period=period, started_on=started_on, role=CouncilSeat.Role.MAYOR
     )
@@ -108,10 +141,16 @@ def add_membership(
 
 @transaction.atomic
 def end_membership(*, membership: KKRMembership, ended_on: dt.date) -> KKRMembership:
-    """End a membership; its substitutes end with it."""
+    """End a membership; its substitutes, and a chair or vice-chair post it carried, end with it."""
     for substitute in membership.substitutes.filter(ended_on__isnull=True):
         substitute.ended_on = max(ended_on, substitute.started_on)
         substitute.save_checked()
+    if membership.role == KKRMembership.Role.MEMBER:
+        for post in Chairmanship.objects.filter(
+            council=membership.council, period=membership.period, person=membership.person, ended_on__isnull=True
+        ):
+            post.ended_on = max(ended_on, post.started_on)
+            post.save_checked()
     membership.ended_on = ended_on
     membership.save_checked()
     return membership
@@ -129,7 +168,7 @@ def elect_chair(
     )
     _ensure_starts_after(current, started_on)
     if current is not None:
-        current.ended_on = started_on - dt.timedelta(days=1)
+        current.ended_on = started_on - DAY
         current.save_checked()
     chairmanship = Chairmanship(council=council, period=period, role=role, person=person, started_on=started_on)
     chairmanship.save_checked()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from kkr_portal.db import RuleErrorsMixin
 from kkr_portal.db import check_constraint as _check
@@ -26,7 +27,7 @@ class ReminderRule(RuleErrorsMixin, models.Model):
         SECRETARIAT = "secretariat", _("KKR-sekretariatet")
         MILESTONE_AUDIENCE = "milestone_audience", _("milepælens målgruppe")
 
-    kind = models.CharField(_("hvad"), max_length=12, choices=ReminderKind.choices)
+    kind = models.CharField(_("påmindelsestype"), max_length=12, choices=ReminderKind.choices)
     days_before = models.PositiveSmallIntegerField(_("dage før"))
     audience = models.CharField(_("modtagere"), max_length=20, choices=Audience.choices)
     is_active = models.BooleanField(_("aktiv"), default=True)
@@ -54,7 +55,11 @@ class ReminderRule(RuleErrorsMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return _("%(kind)s: %(days)s dage før, til %(audience)s") % {
+        return ngettext(
+            "%(kind)s: %(days)s dag før, til %(audience)s",
+            "%(kind)s: %(days)s dage før, til %(audience)s",
+            self.days_before,
+        ) % {
             "kind": self.get_kind_display(),
             "days": self.days_before,
             "audience": self.get_audience_display(),
@@ -113,13 +118,15 @@ class Delivery(models.Model):
         return f"{self.get_occasion_type_display()} #{self.occasion_id} → {self.email} ({self.get_status_display()})"
 
 
-class ReminderOptOut(models.Model):
+class ReminderOptOut(RuleErrorsMixin, models.Model):
     """A person who does not want a kind of reminder (turned off on Min side)."""
 
     person = models.ForeignKey(
         Person, on_delete=models.CASCADE, related_name="reminder_opt_outs", verbose_name=_("person")
     )
-    kind = models.CharField(_("hvad"), max_length=12, choices=ReminderKind.choices)
+    kind = models.CharField(_("påmindelsestype"), max_length=12, choices=ReminderKind.choices)
+
+    constraint_fields = {"reminders_reminderoptout_unique": "kind"}
 
     class Meta:
         verbose_name = _("fravalgt påmindelse")
