@@ -597,17 +597,9 @@ class CouncilBuilder:
             membership = KKRMembership.objects.get(mayoralty=seat)
             self.mayors[municipality.pk] = mayor
             self.memberships[mayor.pk] = membership
-            # The deputy mayor stands in for the mayor. A substitute cannot be ex officio (that basis
-            # needs the person's own mayoralty), so the row's basis is "supplementary".
+            # The deputy mayor stands in for the mayor: recording the deputy mayoralty creates the
+            # ex officio substitute place.
             deputy = self.demo.councillor(municipality, role=CouncilSeat.Role.DEPUTY_MAYOR)
-            member_services.add_membership(
-                person=deputy,
-                council=self.council,
-                period=self.period,
-                basis=KKRMembership.Basis.SUPPLEMENTARY,
-                started_on=start,
-                substitute_for=membership,
-            )
             self.pool += [mayor, deputy]
         # Supplementary members, so the KKR mirrors the vote: about 0.6 per municipality.
         for _ in range(round(0.62 * len(self.municipalities))):

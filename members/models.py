@@ -335,7 +335,7 @@ class KKRMembership(RuleErrorsMixin, models.Model):
     """A person in a KKR for a period: a member (with or without a vote) or a substitute."""
 
     class Basis(models.TextChoices):
-        EX_OFFICIO = "ex_officio", _("selvskreven (borgmester)")
+        EX_OFFICIO = "ex_officio", _("selvskreven (borgmester, eller viceborgmester som stedfortræder)")
         SUPPLEMENTARY = "supplementary", _("supplerende medlem")
         KL_BOARD = "kl_board", _("medlem af KL's bestyrelse eller udvalg (uden stemmeret)")
 
@@ -364,8 +364,10 @@ class KKRMembership(RuleErrorsMixin, models.Model):
         null=True,
         blank=True,
         related_name="ex_officio_memberships",
-        verbose_name=_("borgmesterhverv"),
-        help_text=_("Det borgmesterhverv et selvskrevent medlemskab følger af."),
+        verbose_name=_("borgmester- eller viceborgmesterhverv"),
+        help_text=_(
+            "Hvervet en selvskreven plads følger af: borgmesterens medlemskab, viceborgmesterens stedfortræderplads."
+        ),
     )
     started_on = models.DateField(_("fra"))
     ended_on = models.DateField(_("til"), null=True, blank=True)
@@ -390,7 +392,7 @@ class KKRMembership(RuleErrorsMixin, models.Model):
             _check(
                 "members_kkrmembership_ex_officio_from_mayoralty",
                 Q(basis="ex_officio", mayoralty__isnull=False) | (~Q(basis="ex_officio") & Q(mayoralty__isnull=True)),
-                _("Et selvskrevent medlemskab følger af et borgmesterhverv, og kun det."),
+                _("En selvskreven plads følger af et borgmester- eller viceborgmesterhverv, og kun den."),
             ),
             _check(
                 "members_kkrmembership_substitute_names_member",
@@ -406,8 +408,8 @@ class KKRMembership(RuleErrorsMixin, models.Model):
             _unique(
                 "members_kkrmembership_one_per_mayoralty",
                 ["mayoralty"],
-                _("Borgmesterhvervet har allerede et selvskrevent medlemskab."),
-                condition=Q(mayoralty__isnull=False),
+                _("Hvervet har allerede en åben selvskreven plads i KKR."),
+                condition=Q(mayoralty__isnull=False, ended_on__isnull=True),
             ),
         ]
 

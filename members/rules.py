@@ -117,8 +117,12 @@ def check_membership(membership) -> None:
         )
     mayoralty = membership.mayoralty
     if mayoralty is not None:
-        if mayoralty.role != mayoralty.Role.MAYOR:
-            raise ValidationError({"mayoralty": _("Mandatet er ikke et borgmesterhverv.")})
+        if membership.role == KKRMembership.Role.MEMBER and mayoralty.role != mayoralty.Role.MAYOR:
+            raise ValidationError({"mayoralty": _("Et selvskrevent medlemskab følger af et borgmesterhverv.")})
+        if membership.role == KKRMembership.Role.SUBSTITUTE and mayoralty.role != mayoralty.Role.DEPUTY_MAYOR:
+            raise ValidationError(
+                {"mayoralty": _("En selvskreven stedfortræder er viceborgmester og træder i borgmesterens sted.")}
+            )
         if mayoralty.person_id != membership.person_id:
             raise ValidationError({"mayoralty": _("Borgmesterhvervet tilhører en anden person.")})
         if mayoralty.municipality.council_id != membership.council_id:
@@ -131,6 +135,12 @@ def check_membership(membership) -> None:
             raise ValidationError({"substitute_for": _("Medlemmet skal sidde i samme KKR og samme valgperiode.")})
         if principal.person_id == membership.person_id:
             raise ValidationError({"substitute_for": _("Man kan ikke være sin egen stedfortræder.")})
+        if mayoralty is not None and (
+            principal.mayoralty is None or principal.mayoralty.municipality_id != mayoralty.municipality_id
+        ):
+            raise ValidationError(
+                {"substitute_for": _("Viceborgmesteren er stedfortræder for borgmesteren i samme kommune.")}
+            )
 
 
 def check_chairmanship(chairmanship) -> None:

@@ -26,27 +26,59 @@ def _ensure_starts_after(current, started_on: dt.date, *, field: str = "started_
 
 
 def sync_ex_officio_membership(seat: CouncilSeat) -> None:
-    """A mayoralty carries a KKR membership (selvskreven): started with it, ended with it.
+    """The ex officio places in KKR follow the mayoralty (selvskrevne medlemmer).
 
-    Called by the services and by the admin after it saves a council seat, so the membership
-    follows the mayoralty however the seat was recorded.
+    A mayor is a member from the first day of the mayoralty and the deputy mayor is the
+    mayor's substitute; when the seat ends, so does the place. Called by the services and by
+    the admin after it saves a council seat, however the seat was recorded.
     """
-    if seat.role != CouncilSeat.Role.MAYOR:
-        return
-    membership = KKRMembership.objects.filter(mayoralty=seat).first()
-    if membership is None:
-        membership = KKRMembership(
-            person=seat.person,
-            council=seat.municipality.council,
-            period=seat.period,
-            basis=KKRMembership.Basis.EX_OFFICIO,
-            mayoralty=seat,
-            started_on=seat.started_on,
-            ended_on=seat.ended_on,
-        )
-        membership.save_checked()
-    elif seat.ended_on is not None and membership.ended_on != seat.ended_on:
-        end_membership(membership=membership, ended_on=seat.ended_on)
+    if seat.role == CouncilSeat.Role.MAYOR:
+        membership = KKRMembership.objects.filter(mayoralty=seat).order_by("-started_on").first()
+        if membership is None:
+            membership = KKRMembership(
+                person=seat.person,
+                council=seat.municipality.council,
+                period=seat.period,
+                basis=KKRMembership.Basis.EX_OFFICIO,
+                mayoralty=seat,
+                started_on=seat.started_on,
+                ended_on=seat.ended_on,
+            )
+            membership.save_checked()
+            deputy = _open_seat(seat, CouncilSeat.Role.DEPUTY_MAYOR)
+            if deputy is not None and seat.ended_on is None:
+                _add_ex_officio_substitute(deputy, membership, max(deputy.started_on, seat.started_on))
+        elif seat.ended_on is not None and membership.ended_on != seat.ended_on:
+            end_membership(membership=membership, ended_on=seat.ended_on)
+    elif seat.role == CouncilSeat.Role.DEPUTY_MAYOR:
+        substitute = KKRMembership.objects.filter(mayoralty=seat, ended_on__isnull=True).first()
+        if substitute is None and seat.ended_on is None:
+            mayor = _open_seat(seat, CouncilSeat.Role.MAYOR)
+            principal = KKRMembership.objects.filter(mayoralty=mayor, ended_on__isnull=True).first() if mayor else None
+            if principal is not None:
+                _add_ex_officio_substitute(seat, principal, max(seat.started_on, principal.started_on))
+        elif substitute is not None and seat.ended_on is not None:
+            substitute.ended_on = max(seat.ended_on, substitute.started_on)
+            substitute.save_checked()
+
+
+def _open_seat(seat: CouncilSeat, role: str) -> CouncilSeat | None:
+    return CouncilSeat.objects.filter(
+        municipality_id=seat.municipality_id, period_id=seat.period_id, role=role, ended_on__isnull=True
+    ).first()
+
+
+def _add_ex_officio_substitute(deputy: CouncilSeat, principal: KKRMembership, started_on: dt.date) -> None:
+    KKRMembership(
+        person=deputy.person,
+        council=principal.council,
+        period=principal.period,
+        basis=KKRMembership.Basis.EX_OFFICIO,
+        role=KKRMembership.Role.SUBSTITUTE,
+        substitute_for=principal,
+        mayoralty=deputy,
+        started_on=started_on,
+    ).save_checked()
 
 
 @transaction.atomic

@@ -517,23 +517,57 @@ class TestExOfficioMembership:
         assert membership.has_vote
         assert membership.ended_on is None
 
-    def test_ending_the_mayoralty_ends_the_membership_and_its_substitutes(self, odense, syddanmark, period):
+    def test_the_deputy_mayor_becomes_the_mayors_ex_officio_substitute(self, odense, period):
+        mayor = factories.PersonFactory()
+        services.record_mayor(person=mayor, municipality=odense, period=period, started_on=day(1, 1))
+        deputy = councillor(odense, period, role="deputy_mayor")
+        substitute = KKRMembership.objects.get(person=deputy)
+        assert (substitute.basis, substitute.role, substitute.substitute_for.person) == (
+            "ex_officio",
+            "substitute",
+            mayor,
+        )
+        assert not substitute.has_vote
+        assert list(KKRMembership.objects.members().values_list("person", flat=True)) == [mayor.pk]
+
+    def test_ending_the_mayoralty_ends_the_membership_and_its_substitutes(self, odense, period):
         mayor = factories.PersonFactory()
         seat = services.record_mayor(person=mayor, municipality=odense, period=period, started_on=day(1, 1))
         membership = KKRMembership.objects.get(person=mayor)
-        deputy = councillor(odense, period, role="deputy_mayor")
-        substitute = services.add_membership(
-            person=deputy,
-            council=syddanmark,
-            period=period,
-            basis="supplementary",
-            started_on=day(2, 1),
-            substitute_for=membership,
-        )
+        substitute = KKRMembership.objects.get(person=councillor(odense, period, role="deputy_mayor"))
         services.end_council_seat(seat=seat, ended_on=day(9, 30))
         membership.refresh_from_db()
         substitute.refresh_from_db()
         assert (membership.ended_on, substitute.ended_on) == (day(9, 30), day(9, 30))
+
+    def test_a_new_mayor_takes_over_the_deputy_mayor_as_substitute(self, odense, period):
+        services.record_mayor(
+            person=factories.PersonFactory(), municipality=odense, period=period, started_on=day(1, 1)
+        )
+        deputy = councillor(odense, period, role="deputy_mayor")
+        new = factories.PersonFactory()
+        services.record_mayor(person=new, municipality=odense, period=period, started_on=day(8, 1))
+        places = list(KKRMembership.objects.filter(person=deputy).order_by("started_on"))
+        assert [(place.substitute_for.person_id, place.started_on, place.ended_on) for place in places] == [
+            (places[0].substitute_for.person_id, day(1, 1), day(7, 31)),
+            (new.pk, day(8, 1), None),
+        ]
+
+    def test_a_supplementary_member_cannot_hold_a_deputy_mayoralty_as_an_ex_officio_member(
+        self, odense, syddanmark, period
+    ):
+        deputy = councillor(odense, period, role="deputy_mayor")
+        seat = deputy.council_seats.get()
+        with pytest.raises(ValidationError) as error:
+            KKRMembership(
+                person=deputy,
+                council=syddanmark,
+                period=period,
+                basis="ex_officio",
+                mayoralty=seat,
+                started_on=day(1, 1),
+            ).save_checked()
+        assert_refused(error, "mayoralty", "Et selvskrevent medlemskab følger af et borgmesterhverv.")
 
     def test_a_new_mayor_ends_the_previous_mayoralty_and_membership_the_day_before(self, odense, period):
         old, new = factories.PersonFactory(), factories.PersonFactory()
@@ -566,7 +600,7 @@ class TestExOfficioMembership:
         assert_admin_accepts(staff_client, CouncilSeat, obj=seat, ended_on="2026-09-30")
         assert KKRMembership.objects.get(mayoralty=seat).ended_on == day(9, 30)
 
-    FROM_MAYORALTY = "Et selvskrevent medlemskab følger af et borgmesterhverv, og kun det."
+    FROM_MAYORALTY = "En selvskreven plads følger af et borgmester- eller viceborgmesterhverv, og kun den."
 
     def test_an_ex_officio_membership_without_a_mayoralty_is_refused(self, odense, syddanmark, period):
         person = councillor(odense, period)
@@ -766,7 +800,7 @@ class TestSubstitutes:
 
     @pytest.fixture
     def deputy(self, odense, period):
-        return councillor(odense, period, role="deputy_mayor")
+        return councillor(odense, period)  # a council member, substitute by election
 
     def test_a_substitute_never_counts_as_a_member_and_has_no_vote(
         self, mayoralty, deputy, syddanmark, period, frozen_today
@@ -994,7 +1028,7 @@ class TestChairmanship:
 
     def test_a_substitute_cannot_be_vice_chair(self, voting_members, odense, syddanmark, period):
         member = KKRMembership.objects.get(person=voting_members[0])
-        deputy = councillor(odense, period, role="deputy_mayor")
+        deputy = councillor(odense, period)
         services.add_membership(
             person=deputy,
             council=syddanmark,
