@@ -17,8 +17,8 @@ class SeatInline(admin.TabularInline):
     formset = RulesInlineFormSet
     fk_name = "forum"
     extra = 0
-    fields = ["period", "label", "kind", "deputy_for", "mode", "appointing_body", "position"]
-    autocomplete_fields = ["deputy_for"]
+    fields = ["period", "label", "kind", "deputy_for", "mode", "appointing_body", "position", "previous_seat"]
+    autocomplete_fields = ["deputy_for", "previous_seat"]
 
 
 @admin.register(Forum)
@@ -38,7 +38,7 @@ class SeatAdmin(SimpleHistoryAdmin):
     list_filter = ["forum__council", "period", "kind", "mode"]
     list_select_related = ["forum", "period"]
     search_fields = ["label", "forum__name"]
-    autocomplete_fields = ["forum", "deputy_for"]
+    autocomplete_fields = ["forum", "deputy_for", "previous_seat"]
 
 
 @admin.register(Appointment)

@@ -125,6 +125,15 @@ class Seat(RuleErrorsMixin, models.Model):
     )
     recommended_by = models.CharField(_("indstilles af"), max_length=150, blank=True)
     position = models.PositiveSmallIntegerField(_("rækkefølge"), default=0)
+    previous_seat = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="next_seat",
+        verbose_name=_("fortsætter pladsen"),
+        help_text=_("Samme plads i forrige valgperiode: dens udpegede bliver siddende, til en efterfølger er udpeget."),
+    )
 
     history = HistoricalRecords()
     objects = querysets.SeatQuerySet.as_manager()
@@ -133,6 +142,7 @@ class Seat(RuleErrorsMixin, models.Model):
         "fora_seat_deputy_names_member_seat": "deputy_for",
         "fora_seat_unique_label": "label",
         "fora_seat_nominated_names_body": "appointing_body",
+        "fora_seat_not_its_own_previous": "previous_seat",
     }
 
     class Meta:
@@ -149,6 +159,11 @@ class Seat(RuleErrorsMixin, models.Model):
                 "fora_seat_nominated_names_body",
                 ~Q(mode="nominates") | ~Q(appointing_body=""),
                 _("Angiv hvilket organ der udpeger, når KKR indstiller."),
+            ),
+            _check(
+                "fora_seat_not_its_own_previous",
+                ~Q(previous_seat=F("pk")),
+                _("En plads kan ikke fortsætte sig selv."),
             ),
             _unique(
                 "fora_seat_unique_label",

@@ -53,7 +53,12 @@ class SeatQuerySet(models.QuerySet):
         from .models import Appointment
 
         held = Appointment.objects.active_on(on).filter(seat=OuterRef("pk"))
-        return self.filter(period__starts_on__lte=on, period__ends_on__gte=on).exclude(Exists(held))
+        carried_over = Appointment.objects.active_on(on).filter(seat=OuterRef("previous_seat"))
+        return (
+            self.filter(period__starts_on__lte=on, period__ends_on__gte=on)
+            .exclude(Exists(held))
+            .exclude(Exists(carried_over))
+        )
 
     def vacant(self) -> SeatQuerySet:
         return self.vacant_on(today())

@@ -16,6 +16,18 @@ def check_forum(forum) -> None:
 
 
 def check_seat(seat) -> None:
+    previous = seat.previous_seat
+    if previous is not None and seat.period_id:
+        if previous.period.starts_on >= seat.period.starts_on:
+            raise ValidationError({"previous_seat": _("Den fortsatte plads skal høre til en tidligere valgperiode.")})
+        if previous.kind != seat.kind or previous.forum_id not in (seat.forum_id, *_predecessors(seat.forum)):
+            raise ValidationError(
+                {
+                    "previous_seat": _(
+                        "Den fortsatte plads skal være samme slags plads i samme forum eller dets forgænger."
+                    )
+                }
+            )
     deputy_for = seat.deputy_for
     if deputy_for is None:
         return
@@ -23,6 +35,11 @@ def check_seat(seat) -> None:
         raise ValidationError({"deputy_for": _("En suppleant er suppleant for en medlemsplads.")})
     if deputy_for.forum_id != seat.forum_id or deputy_for.period_id != seat.period_id:
         raise ValidationError({"deputy_for": _("Medlemspladsen skal være i samme forum og valgperiode.")})
+
+
+def _predecessors(forum) -> list[int]:
+    """The fora this one replaced (a forum replaced mid-period keeps its seats' history)."""
+    return list(forum.predecessors.values_list("pk", flat=True)) if forum and forum.pk else []
 
 
 def check_status_move(old: str, new: str) -> None:

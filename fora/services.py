@@ -44,12 +44,12 @@ def appoint(*, appointment: Appointment, appointed_on: dt.date, decided_at: Meet
     _move(appointment, Appointment.Status.APPOINTED)
     appointment.appointed_on = appointed_on
     appointment.decided_at = decided_at or appointment.decided_at
+    # The holder until now: on this seat, or the carry-over on the seat it continues.
+    seats = [appointment.seat_id, appointment.seat.previous_seat_id]
     for predecessor in (
         Appointment.objects.select_for_update()
-        .filter(
-            seat__forum=appointment.seat.forum, seat__label=appointment.seat.label, seat__kind=appointment.seat.kind
-        )
-        .filter(status=Appointment.Status.APPOINTED, starts_on__lt=appointment.starts_on)
+        .filter(seat_id__in=[seat for seat in seats if seat], status=Appointment.Status.APPOINTED)
+        .filter(starts_on__lt=appointment.starts_on)
         .exclude(pk=appointment.pk)
     ):
         end(

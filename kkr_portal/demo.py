@@ -788,6 +788,15 @@ class CouncilBuilder:
             for plan, forum in built
             for seat in self.seats(forum, plan, self.period, deputies=plan.deputies)
         ]
+        # Seats that continue a 2022-2025 seat: its holder stays on there until a successor is appointed.
+        previous = {
+            (seat.forum_id, seat.label): seat
+            for seat in Seat.objects.filter(forum__in=[forum for _plan, forum in built], period=self.previous)
+        }
+        for _plan, seat in current:
+            if (seat.forum_id, seat.label) in previous:
+                seat.previous_seat = previous[seat.forum_id, seat.label]
+                seat.save_checked()
         forced = self.forced_seats(built)
         members = [(plan, seat) for plan, seat in current if seat.kind == Seat.Kind.MEMBER and seat.pk not in forced]
         deputies = [(plan, seat) for plan, seat in current if seat.kind == Seat.Kind.DEPUTY]

@@ -679,6 +679,9 @@ class TestCarryOver:
         self, old_seat, old_holder, seat, eligible, frozen_today
     ):
         carry_over = appointed(old_seat, old_holder, day(3, 1, 2022), term_ends_on=day(12, 31, 2025))
+        seat.previous_seat = old_seat
+        seat.save_checked()
+        assert list(Seat.objects.vacant()) == [], "a seat whose carry-over still sits is not vacant"
         successor = appointed(seat, eligible, day(11, 1))
         carry_over.refresh_from_db()
         assert (carry_over.status, carry_over.ended_on, carry_over.end_reason) == (
@@ -689,11 +692,11 @@ class TestCarryOver:
         assert not Appointment.objects.carry_overs().exists()
         assert list(Appointment.objects.current()) == [successor]
 
-    def test_a_successor_on_a_seat_with_another_label_leaves_the_carry_over(
+    def test_a_successor_on_a_seat_that_does_not_continue_the_old_one_leaves_the_carry_over(
         self, old_seat, old_holder, forum, period, eligible, frozen_today
     ):
         carry_over = appointed(old_seat, old_holder, day(3, 1, 2022), term_ends_on=day(12, 31, 2025))
-        other_seat = factories.SeatFactory(forum=forum, period=period, label="Medlem 2")
+        other_seat = factories.SeatFactory(forum=forum, period=period, label="Medlem 1 (ny)")
         appointed(other_seat, eligible, day(11, 1))
         assert list(Appointment.objects.carry_overs()) == [carry_over]
 
@@ -701,3 +704,36 @@ class TestCarryOver:
         carry_over = appointed(old_seat, old_holder, day(3, 1, 2022), term_ends_on=day(12, 31, 2025))
         services.propose(seat=seat, person=eligible, starts_on=day(11, 1))
         assert list(Appointment.objects.carry_overs()) == [carry_over]
+
+
+class TestContinuedSeat:
+    def test_a_seat_cannot_continue_a_seat_of_the_same_or_a_later_period(self, forum, period, period_2022):
+        old = factories.SeatFactory(forum=forum, period=period_2022, label="Medlem 1")
+        new = factories.SeatFactory(forum=forum, period=period, label="Medlem 1")
+        old.previous_seat = new
+        with pytest.raises(ValidationError) as error:
+            old.save_checked()
+        assert_refused(error, "previous_seat", "Den fortsatte plads skal høre til en tidligere valgperiode.")
+
+    def test_a_member_seat_cannot_continue_a_deputy_seat(self, forum, period, period_2022):
+        member = factories.SeatFactory(forum=forum, period=period_2022, label="Medlem 1")
+        deputy = factories.SeatFactory(
+            forum=forum, period=period_2022, label="Suppleant 1", kind="deputy", deputy_for=member
+        )
+        new = factories.SeatFactory.build(forum=forum, period=period, label="Medlem 1", previous_seat=deputy)
+        with pytest.raises(ValidationError) as error:
+            new.save_checked()
+        assert_refused(
+            error,
+            "previous_seat",
+            "Den fortsatte plads skal være samme slags plads i samme forum eller dets forgænger.",
+        )
+
+    def test_a_seat_may_continue_a_seat_of_the_forum_it_replaced(self, forum, period, period_2022):
+        old_forum = factories.ForumFactory(council=forum.council)
+        old = factories.SeatFactory(forum=old_forum, period=period_2022, label="Medlem 1")
+        old_forum.successor = forum
+        old_forum.save_checked()
+        new = factories.SeatFactory.build(forum=forum, period=period, label="Medlem 1", previous_seat=old)
+        new.save_checked()
+        assert old.next_seat == new
