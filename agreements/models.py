@@ -16,7 +16,7 @@ from members.models import Council, Municipality, PolicyArea
 from . import querysets, rules
 
 
-class AgreementKind(models.Model):
+class AgreementKind(RuleErrorsMixin, models.Model):
     """A kind of agreement and how often it recurs by default (recurrence is data, not code)."""
 
     slug = models.SlugField(_("kort navn"), unique=True)
@@ -34,6 +34,8 @@ class AgreementKind(models.Model):
         _("gentages hver (måneder)"), null=True, blank=True, help_text=_("Tom: gentages ikke.")
     )
     once_per_period = models.BooleanField(_("én gang pr. valgperiode"), default=False)
+
+    constraint_fields = {"agreements_agreementkind_recurrence_positive": "recurrence_months"}
 
     class Meta:
         ordering = ["name"]

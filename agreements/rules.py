@@ -23,7 +23,7 @@ def check_agreement(agreement) -> None:
 def check_approval(approval) -> None:
     # getattr: on an add page the milestone is not saved yet, but the inline attaches it.
     milestone = getattr(approval, "milestone", None)
-    if milestone is None or not approval.municipality_id:
+    if milestone is None or not approval.municipality_id or not milestone.agreement_id:
         return
     if not milestone.requires_every_council:
         raise ValidationError({"milestone": _("Milepælen kræver ikke godkendelse i hver kommune.")})

@@ -272,7 +272,8 @@ class Appointment(RuleErrorsMixin, models.Model):
                 "fora_appointment_one_holder_at_a_time",
                 ["seat"],
                 _("Pladsen har allerede en udpeget i en del af perioden."),
-                condition=Q(status__in=["appointed", "ended"]),
+                # Holders were appointed at some point; a withdrawn nomination never held the seat.
+                condition=Q(appointed_on__isnull=False),
                 start="starts_on",
             ),
         ]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from members.querysets import today
@@ -23,11 +24,107 @@ class ForumQuerySet(models.QuerySet):
     def active(self) -> ForumQuerySet:
         return self.active_on(today())
 
+    def in_policy_area(self, area) -> ForumQuerySet:
+        return self.filter(policy_areas=area)
+
+    def listing(self, on: date) -> ForumQuerySet:
+        """The fora list: council, kind and policy areas, and per forum the number of seats in the
+        period that contains the day and how many of them are vacant (two queries)."""
+        from .models import Seat
+
+        seats = Seat.objects.filter(forum=OuterRef("pk"), period__starts_on__lte=on, period__ends_on__gte=on)
+
+        def count(queryset) -> Subquery:
+            return Subquery(
+                queryset.order_by().values("forum").annotate(n=Count("pk")).values("n"), output_field=IntegerField()
+            )
+
+        is_dissolved = Q(dissolved_on__isnull=False, dissolved_on__lt=on)
+        return (
+            self.select_related("council", "kind")
+            .prefetch_related("policy_areas")
+            .annotate(
+                seat_count=Coalesce(count(seats), 0),
+                vacant_count=Coalesce(count(seats.vacant_on(on)), 0),
+                dissolved_order=models.Case(models.When(is_dissolved, then=1), default=0, output_field=IntegerField()),
+            )
+            .order_by("council__name", "dissolved_order", "name")
+        )
+
+    def with_seating(self, on: date) -> ForumQuerySet:
+        """With the policy areas and the seats of the period that contains the day
+        (``current_seats``), each with the appointments that are live on that day and the holder
+        of the seat it continues; ``seating(forum, on)`` reads them. Four queries beside the fora's.
+        """
+        from .models import Appointment, Seat
+
+        seats = (
+            Seat.objects.filter(period__starts_on__lte=on, period__ends_on__gte=on)
+            .select_related("period", "deputy_for", "previous_seat__period")
+            .prefetch_related(
+                Prefetch(
+                    "appointments",
+                    queryset=Appointment.objects.live_on(on).select_related("person__party"),
+                    to_attr="live_appointments",
+                ),
+                Prefetch(
+                    "previous_seat__appointments",
+                    queryset=Appointment.objects.active_on(on).select_related("person__party"),
+                    to_attr="live_appointments",
+                ),
+            )
+            .order_by("position", "label")
+        )
+        return self.prefetch_related("policy_areas", Prefetch("seats", queryset=seats, to_attr="current_seats"))
+
+
+@dataclass
+class SeatState:
+    """Who sits on a seat on a day: the holder (or the carry-over from the seat it continues),
+    the proposed or nominated successors, and whether it is vacant."""
+
+    seat: models.Model
+    holder: models.Model | None = None
+    carried_over: bool = False
+    pending: list = field(default_factory=list)
+
+    @property
+    def vacant(self) -> bool:
+        return self.holder is None
+
+    @property
+    def status(self) -> str:
+        """``carry_over``, ``appointed`` or ``vacant`` (the template words them)."""
+        if self.holder is None:
+            return "vacant"
+        return "carry_over" if self.carried_over else "appointed"
+
+
+def seating(forum, on: date) -> list[SeatState]:
+    """The state of each of a forum's current seats, from what ``with_seating`` prefetched."""
+    states = []
+    for seat in forum.current_seats:
+        state = SeatState(seat)
+        for appointment in seat.live_appointments:
+            if appointment.status in ("appointed", "ended") and appointment.starts_on <= on:
+                state.holder = appointment
+            else:
+                state.pending.append(appointment)
+        previous = seat.previous_seat
+        if state.holder is None and previous is not None and previous.live_appointments:
+            # The previous period's appointee stays on until a successor is appointed.
+            state.holder = previous.live_appointments[0]
+            state.carried_over = True
+        elif state.holder is not None:
+            state.carried_over = state.holder.effective_term_end < on
+        states.append(state)
+    return states
+
 
 class AppointmentQuerySet(models.QuerySet):
     def holding(self) -> AppointmentQuerySet:
-        """Appointments that occupy their seat (appointed, or ended with a date)."""
-        return self.filter(status__in=["appointed", "ended"])
+        """Appointments that occupy their seat: appointed (and perhaps ended since); not a withdrawn nomination."""
+        return self.filter(appointed_on__isnull=False)
 
     def active_on(self, on: date) -> AppointmentQuerySet:
         """Who held a seat on a day, carry-overs included (their term ended, no successor yet)."""
@@ -35,6 +132,13 @@ class AppointmentQuerySet(models.QuerySet):
 
     def current(self) -> AppointmentQuerySet:
         return self.active_on(today())
+
+    def live_on(self, on: date) -> AppointmentQuerySet:
+        """Holders on the day, and the proposed, nominated or appointed that have not ended."""
+        return self.filter(
+            Q(status__in=["proposed", "nominated", "appointed"], ended_on__isnull=True)
+            | Q(status="ended", starts_on__lte=on, ended_on__gte=on)
+        ).order_by("starts_on", "pk")
 
     def carry_overs(self, on: date | None = None) -> AppointmentQuerySet:
         on = on or today()

@@ -17,7 +17,7 @@ def check_forum(forum) -> None:
 
 def check_seat(seat) -> None:
     previous = seat.previous_seat
-    if previous is not None and seat.period_id:
+    if previous is not None and seat.period_id and seat.forum_id:
         if previous.period.starts_on >= seat.period.starts_on:
             raise ValidationError({"previous_seat": _("Den fortsatte plads skal høre til en tidligere valgperiode.")})
         if previous.kind != seat.kind or previous.forum_id not in (seat.forum_id, *_predecessors(seat.forum)):
@@ -84,7 +84,7 @@ def check_appointment(appointment) -> None:
         )
     if appointment.decided_at_id and appointment.decided_at.council_id != council.pk:
         raise ValidationError({"decided_at": _("Mødet skal være et møde i %(council)s.") % {"council": council}})
-    if appointment.status in (Appointment.Status.APPOINTED, Appointment.Status.ENDED):
+    if appointment.appointed_on is not None:
         holder = overlapping(
             Appointment.objects.holding().filter(seat_id=seat.pk).alias(started_on=F("starts_on")),
             appointment.starts_on,

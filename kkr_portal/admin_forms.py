@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext as _
 
@@ -62,3 +64,46 @@ class RulesInlineFormSet(BaseInlineFormSet):
     def _add_errors(form, error: ValidationError) -> None:
         for field, errors in error.update_error_dict({}).items():
             form.add_error(field if field in form.fields else None, errors)
+
+
+class _DryRun(Exception):
+    """Raised to roll back a trial save."""
+
+
+class SideEffectsAdminMixin:
+    """An admin whose save has consequences elsewhere (``after_save``, through the services).
+
+    The form tries the save and its consequences in a savepoint that is rolled back, so that a
+    rule the consequences break comes back as a message on the form, not as a server error
+    after the row was already saved. ``save_model`` then does it for real.
+    """
+
+    def after_save(self, obj) -> None:
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self.after_save(obj)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form_class = super().get_form(request, obj, **kwargs)
+        after_save = self.after_save
+
+        class TrialSaveForm(form_class):
+            def _post_clean(self):
+                super()._post_clean()
+                if self.errors:
+                    return
+                trial = copy.copy(self.instance)
+                try:
+                    with transaction.atomic():
+                        trial.save()
+                        after_save(trial)
+                        raise _DryRun
+                except _DryRun:
+                    pass
+                except ValidationError as error:
+                    for messages in error.update_error_dict({}).values():
+                        self.add_error(None, messages)
+
+        return TrialSaveForm

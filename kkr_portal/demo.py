@@ -632,15 +632,14 @@ class CouncilBuilder:
         if not Chairmanship.objects.filter(council=self.council, period=self.previous).exists():
             chair, vice_chair = self.two_of(list(self.mayors_2022.values()))
             for role, person in ((Chairmanship.Role.CHAIR, chair), (Chairmanship.Role.VICE_CHAIR, vice_chair)):
-                post = member_services.elect_chair(
+                member_services.elect_chair(
                     council=self.council,
                     period=self.previous,
                     role=role,
                     person=person,
                     started_on=dt.date(2022, 1, 20),
+                    ended_on=self.previous.ends_on,
                 )
-                post.ended_on = self.previous.ends_on
-                post.save_checked()
         constituent = self.constituent_day()
         self.chair, self.vice_chair = self.two_of(list(self.mayors.values()))
         for role, person in ((Chairmanship.Role.CHAIR, self.chair), (Chairmanship.Role.VICE_CHAIR, self.vice_chair)):

@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "kkr_portal.auth.StaffSecurityMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
@@ -92,6 +93,9 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # The portal's queries are short; JIT compilation costs more than it saves (measured on the
+    # Blå Bog search at 40x scale: 150 ms with JIT, 50 ms without).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 else:
     # Wait for a writer instead of failing at once: web, worker and beat share the file.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
@@ -112,14 +116,25 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 
-# Members log in with a one-time code sent by email; nobody can sign up.
+# Members log in with a one-time code sent by email; staff with a password and TOTP.
+# Nobody can sign up: ClosedAccountAdapter closes signup, so only people the secretariat has
+# registered (a User with that email) get a code.
 ACCOUNT_LOGIN_METHODS = {"email"}
-ACCOUNT_SIGNUP_FIELDS = ["email*"]
+# Signup is closed; "password1" is listed only because allauth's login form offers a password
+# field when (and only when) signup would ask for one. Staff need it.
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+# Long enough to open the mail on a phone; three wrong tries end the code either way.
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 10 * 60
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
+# An unknown address gets the same page as a known one, and no mail at all (not even
+# allauth's "no account with this address" mail, which would invite a signup that is closed).
 ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_ADAPTER = "kkr_portal.adapters.ClosedAccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[KKR Portal] "
+# Exceeding any of these answers 429 with templates/429.html (see ClosedAccountAdapter).
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
@@ -127,6 +142,16 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "KKR Portal"
+# allauth refuses TOTP to users with an unverified address, against someone who signs up with
+# another person's address. Signup is closed here, so that cannot happen, and the refusal would
+# lock a newly registered staff user out of the admin.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+
+# kkr_portal.auth.StaffSecurityMiddleware: staff need TOTP before any admin page opens, and
+# their sessions end after this many seconds without a request. Members keep the normal
+# session age.
+KKR_REQUIRE_STAFF_MFA = True
+STAFF_IDLE_TIMEOUT = 30 * 60
 
 # --- Internationalisation ---------------------------------------------------------------
 

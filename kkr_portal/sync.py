@@ -13,9 +13,24 @@ class SyncCounter(Counter):
         return f"{self['created']} oprettet, {self['updated']} opdateret, {self['unchanged']} uændret"
 
 
-def sync(model: type[models.Model], counter: SyncCounter, *, defaults: dict[str, Any], **lookup: Any):
-    """Create the row, or update the fields that differ; saves only when something changed."""
+def sync(
+    model: type[models.Model],
+    counter: SyncCounter,
+    *,
+    defaults: dict[str, Any],
+    keep_existing: bool = False,
+    **lookup: Any,
+):
+    """Create the row, or update the fields that differ; saves only when something changed.
+
+    With ``keep_existing`` an existing row is left as it is: in production the secretariat may
+    have edited reference data in the admin (recurrence changes with the law), and a deploy
+    must not undo that.
+    """
     obj = model.objects.filter(**lookup).first()
+    if obj is not None and keep_existing:
+        counter["unchanged"] += 1
+        return obj
     if obj is None:
         obj = model(**lookup, **defaults)
         obj.full_clean()

@@ -1,17 +1,24 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from . import views
+from . import auth, views
 
 admin.site.site_header = _("KKR Portal – sekretariatet")
 admin.site.site_title = _("KKR Portal")
 admin.site.index_title = _("Administration")
+# The admin logs in and out through allauth, so its rate limits and two-factor login apply there.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.logout = auth.admin_logout
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("", include("members.urls")),
+    path("", include("fora.urls")),
+    path("", include("agreements.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -4,13 +4,20 @@ from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_safe
 
-from members.models import Council
+from members.models import Council, Person
+from members.views import person_agenda
 
 
 @require_safe
 def home(request):
-    councils = list(Council.objects.overview())
-    return TemplateResponse(request, "home.html", {"councils": councils})
+    """The five KKRs; for a signed-in member, also their next meetings and deadlines."""
+    context = {"councils": list(Council.objects.overview())}
+    if request.user.is_authenticated:
+        person = Person.objects.filter(user=request.user).first()
+        context["person"] = person
+        if person is not None:
+            context.update(person_agenda(person))
+    return TemplateResponse(request, "home.html", context)
 
 
 def page_not_found(request, exception):

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from kkr_portal.admin_forms import RulesInlineFormSet
+from kkr_portal.admin_forms import RulesInlineFormSet, SideEffectsAdminMixin
 
 from . import services
 from .models import (
@@ -73,7 +73,7 @@ class PersonAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CouncilSeat)
-class CouncilSeatAdmin(SimpleHistoryAdmin):
+class CouncilSeatAdmin(SideEffectsAdminMixin, SimpleHistoryAdmin):
     list_display = ["person", "municipality", "role", "period", "started_on", "ended_on"]
     list_filter = ["role", "period", "municipality__council"]
     list_select_related = ["person", "municipality", "period"]
@@ -81,19 +81,31 @@ class CouncilSeatAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["person", "municipality"]
     date_hierarchy = "started_on"
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # A mayoralty carries its ex officio KKR membership, as when the services record it.
+    def get_readonly_fields(self, request, obj=None):
+        # A new role is a new seat (end this one, record the next), so history is kept.
+        return ["role", "person", "municipality", "period"] if obj else []
+
+    def after_save(self, obj):
+        # A mayoralty carries its ex officio KKR places, as when the services record it.
         services.sync_ex_officio_membership(obj)
 
 
 @admin.register(KKRMembership)
-class KKRMembershipAdmin(SimpleHistoryAdmin):
+class KKRMembershipAdmin(SideEffectsAdminMixin, SimpleHistoryAdmin):
     list_display = ["person", "council", "basis", "role", "period", "started_on", "ended_on"]
     list_filter = ["council", "basis", "role", "period"]
     list_select_related = ["person", "council", "period"]
     search_fields = ["person__name"]
     autocomplete_fields = ["person", "substitute_for", "mayoralty"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # What a place is follows from how it arose; a different place is a new row.
+        return ["person", "council", "period", "basis", "role", "substitute_for", "mayoralty"] if obj else []
+
+    def after_save(self, obj):
+        if obj.ended_on is not None:
+            # Its substitutes and a chair post it carried end with it.
+            services.end_membership(membership=obj, ended_on=obj.ended_on)
 
 
 @admin.register(Chairmanship)

@@ -14,6 +14,7 @@ from kkr_portal.db import no_overlap as _no_overlap
 from kkr_portal.db import unique_constraint as _unique
 
 from . import querysets, rules
+from .search import PostgresOnlyGinIndex, fold
 
 
 class ElectionPeriod(RuleErrorsMixin, models.Model):
@@ -66,7 +67,7 @@ class ElectionPeriod(RuleErrorsMixin, models.Model):
         return self.starts_on <= day <= self.ends_on
 
 
-class Council(models.Model):
+class Council(RuleErrorsMixin, models.Model):
     """One of the five KKRs (kommunekontaktråd), one per region."""
 
     slug = models.SlugField(_("kort navn"), unique=True)
@@ -75,6 +76,8 @@ class Council(models.Model):
     region_code = models.PositiveSmallIntegerField(_("regionskode"), unique=True)
 
     objects = querysets.CouncilQuerySet.as_manager()
+
+    constraint_fields = {"members_council_region_code_valid": "region_code"}
 
     class Meta:
         ordering = ["name"]
@@ -92,7 +95,7 @@ class Council(models.Model):
         return self.name
 
 
-class Municipality(models.Model):
+class Municipality(RuleErrorsMixin, models.Model):
     """One of the 98 municipalities (kommuner), with its official code."""
 
     code = models.PositiveSmallIntegerField(_("kommunekode"), unique=True)
@@ -100,6 +103,8 @@ class Municipality(models.Model):
     official_name = models.CharField(_("officielt navn"), max_length=80, unique=True)
     slug = models.SlugField(_("kort navn"), unique=True)
     council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="municipalities", verbose_name=_("KKR"))
+
+    constraint_fields = {"members_municipality_code_three_digits": "code"}
 
     class Meta:
         ordering = ["name"]
@@ -255,18 +260,35 @@ class Person(models.Model):
         related_name="person",
         verbose_name=_("login"),
     )
+    # The name as the Blå Bog's search compares it (members.search.fold), kept by save().
+    # bulk_create() and QuerySet.update() bypass save(): bulk writers must set it themselves.
+    search_name = models.CharField(max_length=300, editable=False, db_index=False, default="")
 
-    history = HistoricalRecords()
+    # The search key is derived from the name: not a change anyone made.
+    history = HistoricalRecords(excluded_fields=["search_name"])
     objects = querysets.PersonQuerySet.as_manager()
 
     class Meta:
         ordering = ["sort_name", "name"]
         verbose_name = _("person")
         verbose_name_plural = _("personer")
-        indexes = [models.Index(fields=["sort_name"], name="members_person_sort_name")]
+        indexes = [
+            models.Index(fields=["sort_name"], name="members_person_sort_name"),
+            # Serves the name search's LIKE '%…%' on PostgreSQL (pg_trgm); nothing on SQLite.
+            PostgresOnlyGinIndex(
+                fields=["search_name"], name="members_person_search_name_trgm", opclasses=["gin_trgm_ops"]
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.search_name = fold(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
 
 
 class CouncilSeat(RuleErrorsMixin, models.Model):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -66,15 +67,139 @@ class KKRMembershipQuerySet(DatedQuerySet):
     def substitutes(self) -> KKRMembershipQuerySet:
         return self.filter(role="substitute")
 
+    def roster(self, council, on: date) -> KKRMembershipQuerySet:
+        """A KKR's members on a day, for its page: person and party, the municipality of their
+        council seat, and their substitutes on that day (``current_substitutes``), in two queries.
+
+        Ordered by municipality, the mayor (ex officio) first, then by name.
+        """
+        from .models import CouncilSeat, KKRMembership
+
+        seat = (
+            CouncilSeat.objects.filter(person=OuterRef("person"), municipality__council=council)
+            .active_on(on)
+            .order_by("-started_on")
+        )
+        substitutes = KKRMembership.objects.active_on(on).substitutes().select_related("person__party")
+        return (
+            self.for_council(council)
+            .active_on(on)
+            .members()
+            .select_related("person__party")
+            .annotate(
+                municipality_name=Subquery(seat.values("municipality__name")[:1]),
+                seat_role=Subquery(seat.values("role")[:1]),
+                basis_order=Case(
+                    When(basis="ex_officio", then=Value(0)),
+                    When(basis="supplementary", then=Value(1)),
+                    default=Value(2),
+                    output_field=IntegerField(),
+                ),
+            )
+            .prefetch_related(
+                Prefetch(
+                    "substitutes", queryset=substitutes.order_by("person__sort_name"), to_attr="current_substitutes"
+                )
+            )
+            .order_by("municipality_name", "basis_order", "person__sort_name")
+        )
+
 
 class ChairmanshipQuerySet(DatedQuerySet):
     def for_council(self, council) -> ChairmanshipQuerySet:
         return self.filter(council=council)
 
+    def holders(self, council, on: date) -> ChairmanshipQuerySet:
+        """A KKR's chair and vice-chair on a day, with person and party."""
+        return self.for_council(council).active_on(on).select_related("person__party")
+
 
 class PersonQuerySet(models.QuerySet):
     def with_email(self) -> PersonQuerySet:
         return self.exclude(email="")
+
+    def with_roles(self) -> PersonQuerySet:
+        """People with party and every role they have held (see ``person_roles``), in five queries."""
+        from fora.models import Appointment
+
+        from .models import Chairmanship, CouncilSeat, KKRMembership
+
+        return self.select_related("party").prefetch_related(
+            Prefetch("council_seats", queryset=CouncilSeat.objects.select_related("municipality__council", "period")),
+            Prefetch(
+                "memberships",
+                queryset=KKRMembership.objects.select_related("council", "period", "substitute_for__person"),
+            ),
+            Prefetch("chairmanships", queryset=Chairmanship.objects.select_related("council", "period")),
+            Prefetch(
+                "appointments",
+                queryset=Appointment.objects.select_related("seat__forum__council", "seat__period", "seat__deputy_for"),
+            ),
+        )
+
+
+# The order roles are listed in: council seat, KKR membership, chair posts, appointments.
+ROLE_KINDS = ("seat", "membership", "chair", "appointment")
+
+
+@dataclass
+class Role:
+    """One role of a person, for the person page and Min side. ``obj`` is the row itself."""
+
+    kind: str
+    obj: models.Model
+    period: models.Model
+    started_on: date
+    ended_on: date | None
+    is_current: bool
+    is_carry_over: bool = False
+
+    @property
+    def sort_key(self) -> tuple:
+        return (ROLE_KINDS.index(self.kind), -self.started_on.toordinal())
+
+
+@dataclass
+class PeriodRoles:
+    period: models.Model
+    roles: list[Role] = field(default_factory=list)
+
+
+def person_roles(person, on: date | None = None) -> tuple[list[Role], list[PeriodRoles]]:
+    """A person's current roles, and the others grouped by election period (newest first).
+
+    Reads only what ``PersonQuerySet.with_roles()`` prefetched. Current means: in the period that
+    contains the day and not ended; an appointment is current until it has ended (proposed,
+    nominated, appointed, or a carry-over whose term has run out but who has no successor yet).
+    """
+    on = on or today()
+
+    def dated(kind: str, row) -> Role:
+        current = row.period.contains(on) and row.started_on <= on and (row.ended_on is None or row.ended_on >= on)
+        return Role(kind, row, row.period, row.started_on, row.ended_on, current)
+
+    roles = [dated("seat", row) for row in person.council_seats.all()]
+    roles += [dated("membership", row) for row in person.memberships.all()]
+    roles += [dated("chair", row) for row in person.chairmanships.all()]
+    for appointment in person.appointments.all():
+        current = appointment.status != "ended"
+        roles.append(
+            Role(
+                "appointment",
+                appointment,
+                appointment.seat.period,
+                appointment.starts_on,
+                appointment.ended_on,
+                current,
+                is_carry_over=current and appointment.is_carry_over(on),
+            )
+        )
+    current = sorted((role for role in roles if role.is_current), key=lambda role: role.sort_key)
+    earlier: dict[int, PeriodRoles] = {}
+    for role in sorted((role for role in roles if not role.is_current), key=lambda role: role.sort_key):
+        earlier.setdefault(role.period.pk, PeriodRoles(role.period)).roles.append(role)
+    history = sorted(earlier.values(), key=lambda group: group.period.starts_on, reverse=True)
+    return current, history
 
 
 class MeetingQuerySet(models.QuerySet):
@@ -84,8 +209,47 @@ class MeetingQuerySet(models.QuerySet):
     def upcoming(self) -> MeetingQuerySet:
         return self.filter(ends_at__gte=timezone.now()).exclude(status="cancelled").order_by("starts_at")
 
+    def ahead(self, now: datetime | None = None) -> MeetingQuerySet:
+        """Meetings not yet over, cancelled ones included (the list shows them as cancelled)."""
+        return self.filter(ends_at__gte=now or timezone.now()).order_by("starts_at", "pk")
+
+    def past(self, now: datetime | None = None) -> MeetingQuerySet:
+        """Meetings that are over, newest first."""
+        return self.filter(ends_at__lt=now or timezone.now()).order_by("-starts_at", "-pk")
+
+    def with_council(self) -> MeetingQuerySet:
+        return self.select_related("council")
+
+    def with_agenda(self) -> MeetingQuerySet:
+        """With the council and the agenda items and their policy areas (two queries)."""
+        from .models import AgendaItem
+
+        return self.select_related("council").prefetch_related(
+            Prefetch("agenda_items", queryset=AgendaItem.objects.select_related("policy_area"))
+        )
+
+    def for_person(self, person, on: date | None = None) -> MeetingQuerySet:
+        """Meetings of the KKRs the person belongs to or represents (see ``CouncilQuerySet.of_person``)."""
+        from .models import Council
+
+        return self.filter(council__in=Council.objects.of_person(person, on))
+
 
 class CouncilQuerySet(models.QuerySet):
+    def of_person(self, person, on: date | None = None) -> CouncilQuerySet:
+        """The KKRs a person belongs to on a day (member or substitute) or represents (an appointment
+        that has not ended). Used as a subquery: it adds no query of its own."""
+        from fora.models import Appointment
+
+        from .models import KKRMembership
+
+        on = on or today()
+        memberships = KKRMembership.objects.filter(council=OuterRef("pk"), person=person).active_on(on)
+        appointments = Appointment.objects.filter(seat__forum__council=OuterRef("pk"), person=person).exclude(
+            status="ended"
+        )
+        return self.filter(Exists(memberships) | Exists(appointments))
+
     def overview(self) -> CouncilQuerySet:
         """The five KKRs with their size, current chair and vice-chair and next meeting, in one query."""
         from .models import Chairmanship, KKRMembership, Meeting
@@ -121,3 +285,28 @@ class CouncilQuerySet(models.QuerySet):
             vice_chair_name=holder("vice_chair"),
             next_meeting_at=models.Subquery(next_meeting),
         ).order_by("name")
+
+
+def policy_areas_of(council):
+    """The six policy areas with how many of the KKR's active fora and open agreements work on each."""
+    from .models import PolicyArea
+
+    on = today()
+    active_fora = (
+        Q(fora__council=council)
+        & (Q(fora__founded_on__isnull=True) | Q(fora__founded_on__lte=on))
+        & (Q(fora__dissolved_on__isnull=True) | Q(fora__dissolved_on__gte=on))
+    )
+    return PolicyArea.objects.annotate(
+        forum_count=models.Count("fora", filter=active_fora, distinct=True),
+        agreement_count=models.Count(
+            "agreements", filter=Q(agreements__council=council, agreements__closed_on__isnull=True), distinct=True
+        ),
+    ).order_by("position", "name")
+
+
+def secretariat_of(council):
+    """The people serving a KKR: its KKR secretariat and the joint secretariats, in order."""
+    from .models import SecretariatContact
+
+    return SecretariatContact.objects.filter(council=council).select_related("policy_area")

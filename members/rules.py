@@ -150,10 +150,19 @@ def check_chairmanship(chairmanship) -> None:
     if not (chairmanship.person_id and chairmanship.council_id and chairmanship.started_on and chairmanship.role):
         return
     voting = KKRMembership.objects.filter(person_id=chairmanship.person_id, council_id=chairmanship.council_id).voting()
-    if not overlapping(voting, chairmanship.started_on, chairmanship.started_on).exists():
+    # The whole post must lie within a voting membership (an open post within an open one).
+    covering = voting.filter(started_on__lte=chairmanship.started_on)
+    covering = (
+        covering.filter(ended_on__isnull=True)
+        if chairmanship.ended_on is None
+        else covering.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=chairmanship.ended_on))
+    )
+    if not covering.exists():
         raise ValidationError(
             {
-                "person": _("Formand og næstformand skal være medlem af %(council)s med stemmeret.")
+                "person": _(
+                    "Formand og næstformand skal være medlemmer af %(council)s med stemmeret, så længe de har posten."
+                )
                 % {"council": chairmanship.council}
             }
         )

@@ -35,6 +35,7 @@ def sync_ex_officio_membership(seat: CouncilSeat) -> None:
     if seat.role == CouncilSeat.Role.MAYOR:
         membership = KKRMembership.objects.filter(mayoralty=seat).order_by("-started_on").first()
         if membership is None:
+            _end_other_places(seat)
             membership = KKRMembership(
                 person=seat.person,
                 council=seat.municipality.council,
@@ -52,7 +53,11 @@ def sync_ex_officio_membership(seat: CouncilSeat) -> None:
             end_membership(membership=membership, ended_on=seat.ended_on)
     elif seat.role == CouncilSeat.Role.DEPUTY_MAYOR:
         substitute = KKRMembership.objects.filter(mayoralty=seat, ended_on__isnull=True).first()
-        if substitute is None and seat.ended_on is None:
+        already_in_kkr = KKRMembership.objects.filter(
+            person=seat.person, council=seat.municipality.council, period=seat.period, ended_on__isnull=True
+        ).exists()
+        # A deputy mayor who already has a place in the KKR keeps it and is not the substitute.
+        if substitute is None and seat.ended_on is None and not already_in_kkr:
             mayor = _open_seat(seat, CouncilSeat.Role.MAYOR)
             principal = KKRMembership.objects.filter(mayoralty=mayor, ended_on__isnull=True).first() if mayor else None
             if principal is not None:
@@ -60,6 +65,15 @@ def sync_ex_officio_membership(seat: CouncilSeat) -> None:
         elif substitute is not None and seat.ended_on is not None:
             substitute.ended_on = max(seat.ended_on, substitute.started_on)
             substitute.save_checked()
+
+
+def _end_other_places(seat: CouncilSeat) -> None:
+    """A new mayor's supplementary or KL board place gives way to the ex officio one."""
+    for place in KKRMembership.objects.filter(
+        person=seat.person, council=seat.municipality.council, period=seat.period, ended_on__isnull=True
+    ):
+        _ensure_starts_after(place, seat.started_on)
+        end_membership(membership=place, ended_on=seat.started_on - DAY)
 
 
 def _open_seat(seat: CouncilSeat, role: str) -> CouncilSeat | None:
@@ -127,12 +141,6 @@ def record_mayor(
     if previous is not None:
         end_council_seat(seat=previous, ended_on=started_on - DAY)
         add_council_seat(person=previous.person, municipality=municipality, period=period, started_on=started_on)
-    # A supplementary or KL board membership gives way to the ex officio one.
-    for membership in KKRMembership.objects.filter(
-        person=person, council=municipality.council, period=period, ended_on__isnull=True
-    ):
-        _ensure_starts_after(membership, started_on)
-        end_membership(membership=membership, ended_on=started_on - DAY)
     if own_seat is not None and own_seat.started_on == started_on and own_seat.municipality_id == municipality.pk:
         # Elected mayor at the constituent meeting: the seat is the mayoralty from its first day.
         own_seat.role = CouncilSeat.Role.MAYOR
@@ -190,9 +198,17 @@ def end_membership(*, membership: KKRMembership, ended_on: dt.date) -> KKRMember
 
 @transaction.atomic
 def elect_chair(
-    *, council: Council, period: ElectionPeriod, role: str, person: Person, started_on: dt.date
+    *,
+    council: Council,
+    period: ElectionPeriod,
+    role: str,
+    person: Person,
+    started_on: dt.date,
+    ended_on: dt.date | None = None,
 ) -> Chairmanship:
-    """A new chair or vice-chair; the current holder of the post (if any) steps down the day before."""
+    """A new chair or vice-chair; the current holder of the post (if any) steps down the day before.
+
+    ``ended_on`` records a post that is already over (history entered afterwards)."""
     current = (
         Chairmanship.objects.select_for_update()
         .filter(council=council, period=period, role=role, ended_on__isnull=True)
@@ -202,6 +218,8 @@ def elect_chair(
     if current is not None:
         current.ended_on = started_on - DAY
         current.save_checked()
-    chairmanship = Chairmanship(council=council, period=period, role=role, person=person, started_on=started_on)
+    chairmanship = Chairmanship(
+        council=council, period=period, role=role, person=person, started_on=started_on, ended_on=ended_on
+    )
     chairmanship.save_checked()
     return chairmanship

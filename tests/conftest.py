@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.management import call_command
 from django.db import connection
 
@@ -99,16 +100,22 @@ def member(db):
     return factories.PersonFactory(user=factories.UserFactory(email="medlem@example.dk"), email="medlem@example.dk")
 
 
+def with_totp(user):
+    """Staff open no admin page without a TOTP authenticator (kkr_portal.auth): give them one."""
+    TOTP.activate(user, generate_totp_secret())
+    return user
+
+
 @pytest.fixture
 def staff_syddanmark(db):
-    return factories.UserFactory(email="sekretariat.syddanmark@example.dk", is_staff=True)
+    return with_totp(factories.UserFactory(email="sekretariat.syddanmark@example.dk", is_staff=True))
 
 
 @pytest.fixture
 def staff_sjaelland(db):
-    return factories.UserFactory(email="sekretariat.sjaelland@example.dk", is_staff=True)
+    return with_totp(factories.UserFactory(email="sekretariat.sjaelland@example.dk", is_staff=True))
 
 
 @pytest.fixture
 def superuser(db):
-    return factories.UserFactory(email="admin@example.dk", is_staff=True, is_superuser=True)
+    return with_totp(factories.UserFactory(email="admin@example.dk", is_staff=True, is_superuser=True))

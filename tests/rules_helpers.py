@@ -27,12 +27,6 @@ from tests import factories
 
 ON_POSTGRES = connection.vendor == "postgresql"
 
-# Two faults in kkr_portal/db.py's PostgresExclusionConstraint.validate() that only PostgreSQL shows.
-
-# Django 5.2 skips a UniqueConstraint that names the inline's foreign key when it validates an
-# inline form (Django ticket #35676, fixed in 6.0); the admin then answers 500.
-
-
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 # "Today" in the tests that depend on it: a Monday in the 2026-2029 period.
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=COPENHAGEN)

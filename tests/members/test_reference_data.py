@@ -140,3 +140,17 @@ def test_an_overlapping_period_is_refused(tmp_path):
 
     assert "felt »starts_on«: Valgperioden overlapper valgperioden 2022-2025" in _load(directory)
     assert str(ElectionPeriod.objects.get(name="2026-2029").starts_on) == "2026-01-01"
+
+
+def test_a_deploy_keeps_what_the_secretariat_changed_in_the_reference_data():
+    kind = AgreementKind.objects.get(slug="rammeaftale")
+    kind.recurrence_months = 36  # the law changed
+    kind.save()
+    out = StringIO()
+    call_command("load_reference_data", keep_existing=True, stdout=out)
+    kind.refresh_from_db()
+    assert kind.recurrence_months == 36
+    assert "0 oprettet, 0 opdateret" in out.getvalue()
+    call_command("load_reference_data", stdout=StringIO())
+    kind.refresh_from_db()
+    assert kind.recurrence_months == 24, "without --keep-existing the files are the truth"

@@ -32,7 +32,7 @@ staff_client = rules_helpers.staff_client
 frozen_today = rules_helpers.frozen_today
 
 OUTSIDE_PERIOD = "Datoen skal ligge i valgperioden 2026-2029"
-NOT_VOTING = "Formand og næstformand skal være medlem af KKR Syddanmark med stemmeret."
+NOT_VOTING = "Formand og næstformand skal være medlemmer af KKR Syddanmark med stemmeret, så længe de har posten."
 NOT_IN_AREA = "Personen sidder ikke i kommunalbestyrelsen i en af kommunerne i KKR Syddanmark på startdatoen."
 
 
@@ -399,10 +399,29 @@ class TestOneMayorAtATime:
             started_on="2026-06-01",
         )
 
-    def test_a_councillor_made_mayor_beside_the_mayor_is_refused_by_the_admin(self, staff_client, odense, period):
+    def test_the_role_of_a_recorded_seat_cannot_be_changed_in_the_admin(self, staff_client, odense, period):
+        # A councillor who becomes mayor gets a new seat (services.record_mayor); the old one is kept.
         councillor(odense, period, role="mayor")
         seat = councillor(odense, period).council_seats.get()
-        assert_admin_refuses(staff_client, CouncilSeat, "role", "Odense har allerede", obj=seat, role="mayor")
+        admin_post(staff_client, CouncilSeat, seat, role="mayor")
+        seat.refresh_from_db()
+        assert seat.role == "member"
+        assert CouncilSeat.objects.filter(municipality=odense, role="mayor").count() == 1
+
+    def test_a_second_mayor_added_in_the_admin_is_refused(self, staff_client, odense, period):
+        councillor(odense, period, role="mayor")
+        other = factories.PersonFactory()
+        assert_admin_refuses(
+            staff_client,
+            CouncilSeat,
+            "role",
+            "Odense har allerede",
+            person=other.pk,
+            municipality=odense.pk,
+            period=period.pk,
+            role="mayor",
+            started_on="2026-03-01",
+        )
 
     def test_two_open_mayoralties_are_refused_by_the_constraint_on_every_database(self, odense, period):
         councillor(odense, period, role="mayor")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils.text import slugify
@@ -28,22 +28,20 @@ def danish_slug(text: str) -> str:
     return slugify(text.lower().replace("æ", "ae").replace("ø", "oe").replace("å", "aa"))
 
 
-def _sync_row(row: Row, model, counter, *, defaults, **lookup):
-    try:
-        return sync(model, counter, defaults=defaults, **lookup)
-    except ValidationError as error:
-        field, messages = next(iter(error.message_dict.items()))
-        raise row.error(field, " ".join(messages)) from None
-
-
 class Command(BaseCommand):
     help = "Indlæser referencedata (idempotent): valgperioder, KKR'er, kommuner, partier, fagområder m.m."
 
     def add_arguments(self, parser):
         parser.add_argument("--data-dir", default=str(DATA_DIR), help="Mappe med datafilerne (til test).")
+        parser.add_argument(
+            "--keep-existing",
+            action="store_true",
+            help="Opret kun manglende rækker; ret ikke i rækker, som allerede findes (til drift).",
+        )
 
     @transaction.atomic
-    def handle(self, *args, data_dir: str, **options):
+    def handle(self, *args, data_dir: str, keep_existing: bool = False, **options):
+        self.keep_existing = keep_existing
         directory = Path(data_dir)
         counter = SyncCounter()
         self.load_periods_and_areas(directory, counter)
@@ -53,11 +51,18 @@ class Command(BaseCommand):
         self.load_kinds_and_rules(directory, counter)
         self.stdout.write(f"Referencedata: {counter.summary()}.")
 
+    def _sync_row(self, row: Row, model, counter, *, defaults, **lookup):
+        try:
+            return sync(model, counter, defaults=defaults, keep_existing=self.keep_existing, **lookup)
+        except ValidationError as error:
+            field, messages = next(iter(error.message_dict.items()))
+            raise row.error(None if field == NON_FIELD_ERRORS else field, " ".join(messages)) from None
+
     def load_periods_and_areas(self, directory, counter) -> None:
         path = directory / "reference.toml"
         document = read_toml(path)
         for row in toml_rows(path, document, "periods"):
-            _sync_row(
+            self._sync_row(
                 row,
                 ElectionPeriod,
                 counter,
@@ -69,7 +74,7 @@ class Command(BaseCommand):
                 },
             )
         for position, row in enumerate(toml_rows(path, document, "policy_areas"), start=1):
-            _sync_row(
+            self._sync_row(
                 row,
                 PolicyArea,
                 counter,
@@ -84,7 +89,7 @@ class Command(BaseCommand):
             code = row.integer("region_code", minimum=1081, maximum=1085)
             if code in councils:
                 raise row.error("region_code", f"regionskoden {code} står to gange")
-            council = _sync_row(
+            council = self._sync_row(
                 row,
                 Council,
                 counter,
@@ -117,7 +122,7 @@ class Command(BaseCommand):
                 raise row.error("region_code", f"ukendt regionskode {region_code}")
             per_region[region_code] += 1
             name = row.text("short_name")
-            _sync_row(
+            self._sync_row(
                 row,
                 Municipality,
                 counter,
@@ -142,7 +147,7 @@ class Command(BaseCommand):
         rows = read_csv(directory / "parties.csv", ["letter", "name", "short_name", "kind"])
         kinds = {"national": Party.Kind.NATIONAL, "minority": Party.Kind.MINORITY}
         for row in rows:
-            _sync_row(
+            self._sync_row(
                 row,
                 Party,
                 counter,
@@ -167,7 +172,7 @@ class Command(BaseCommand):
             return areas[slug]
 
         for position, row in enumerate(toml_rows(path, document, "forum_kinds"), start=1):
-            _sync_row(
+            self._sync_row(
                 row,
                 ForumKind,
                 counter,
@@ -180,7 +185,7 @@ class Command(BaseCommand):
             )
         for row in toml_rows(path, document, "agreement_kinds"):
             months = row.integer("recurrence_months", minimum=0, maximum=120)
-            _sync_row(
+            self._sync_row(
                 row,
                 AgreementKind,
                 counter,
@@ -194,7 +199,7 @@ class Command(BaseCommand):
                 },
             )
         for row in toml_rows(path, document, "reminder_rules"):
-            _sync_row(
+            self._sync_row(
                 row,
                 ReminderRule,
                 counter,

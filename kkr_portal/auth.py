@@ -1,0 +1,85 @@
+"""Staff security on top of allauth: a second factor before the admin, and idle staff sessions end.
+
+- Staff (``is_staff``) open no admin page without a TOTP authenticator: they are sent to set one
+  up first. allauth itself asks for the TOTP code at every login of a user who has one, and the
+  admin's own login goes through allauth (kkr_portal/urls.py), so "has TOTP" means "logged in
+  with TOTP" for every login the portal offers.
+- A staff session ends after ``settings.STAFF_IDLE_TIMEOUT`` seconds without a request.
+
+Members are not touched: they log in by code and keep Django's normal session age.
+"""
+
+from __future__ import annotations
+
+import time
+
+from allauth.account.views import logout as allauth_logout
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+# Seconds since the epoch of the staff user's last request, kept in the session.
+LAST_ACTIVITY_KEY = "kkr_portal.staff_last_activity"
+# The stamp is rewritten at most once a minute, so that a burst of requests does not write the
+# session each time. An idle session therefore ends between 29 and 30 minutes after the last
+# request: never later than the timeout.
+ACTIVITY_RESOLUTION = 60
+
+
+class StaffSecurityMiddleware:
+    """After AuthenticationMiddleware, MessageMiddleware and allauth's AccountMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_staff:
+            response = end_idle_session(request) or require_totp(request, user)
+            if response is not None:
+                return response
+        return self.get_response(request)
+
+
+def end_idle_session(request):
+    """Log an idle staff user out (and send them to the login page); else note the activity."""
+    now = int(time.time())
+    last = request.session.get(LAST_ACTIVITY_KEY)
+    if isinstance(last, int) and now - last > settings.STAFF_IDLE_TIMEOUT:
+        logout(request)
+        messages.info(
+            request,
+            _("Du er logget ud, fordi du ikke har brugt portalen i %(minutes)d minutter. Log ind igen.")
+            % {"minutes": settings.STAFF_IDLE_TIMEOUT // 60},
+        )
+        return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+    # A clock that went backwards (or a stamp from the future) restarts the count.
+    if not isinstance(last, int) or not 0 <= now - last < ACTIVITY_RESOLUTION:
+        request.session[LAST_ACTIVITY_KEY] = now
+    return None
+
+
+def require_totp(request, user):
+    """Send a staff user without a TOTP authenticator from any admin page to set one up."""
+    if not getattr(settings, "KKR_REQUIRE_STAFF_MFA", True):
+        return None
+    if not request.path.startswith(reverse("admin:index")) or request.path == reverse("admin:logout"):
+        return None
+    if is_mfa_enabled(user, [Authenticator.Type.TOTP]):
+        return None
+    messages.warning(
+        request,
+        _("Administrationen kræver login med to faktorer. Opsæt en godkenderapp på din telefon, før du fortsætter."),
+    )
+    return redirect("mfa_activate_totp")
+
+
+def admin_logout(request, extra_context=None):
+    """The admin's "Log ud" is allauth's logout: the same page, signals and redirect."""
+    return allauth_logout(request)

@@ -1,0 +1,152 @@
+"""The Blå Bog (/blaa-bog/): who held which role on a day, with filters in the URL, and its export.
+
+The filters and the rows live in ``members.filters``; these views only page, render and export.
+The page works without JavaScript; ``static/js/directory.js`` asks for the results region alone
+(header ``X-Blaa-Bog: resultater``) to update it as the visitor types.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import tablib
+from django.core.paginator import Page, Paginator
+from django.http import Http404, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from .access import browse_required, can_see_contact_details
+from .filters import PAGE_SIZE, DirectoryFilterSet, Entry, build_entries
+from .querysets import today
+
+PARTIAL_HEADER = "X-Blaa-Bog"
+PARTIAL_VALUE = "resultater"
+EXPORT_BATCH = 500
+FOLDED_FILTERS = {"kkr", "kommune", "parti", "rolle", "forum", "fagomraade", "periode", "visning"}
+EXPORT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+# A spreadsheet reads a cell that begins with one of these as a formula (CSV/formula injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")  # and their full-width forms
+
+
+def neutralise(value: str) -> str:
+    """A cell a spreadsheet would run as a formula, made plain text with a leading apostrophe."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
+def _page(queryset, number: str | None) -> Page:
+    """The asked-for page; anything that is not a page number gives the first, too far the last."""
+    paginator = Paginator(queryset, PAGE_SIZE)
+    try:
+        wanted = int(number or 1)
+    except (TypeError, ValueError):
+        wanted = 1
+    return paginator.page(min(max(wanted, 1), paginator.num_pages))
+
+
+def _url(name: str, params: dict[str, str], *args) -> str:
+    query = urlencode(params)
+    return f"{reverse(name, args=args)}?{query}" if query else reverse(name, args=args)
+
+
+@require_safe
+@browse_required
+def directory(request):
+    filterset = DirectoryFilterSet(request.GET)
+    criteria = filterset.criteria()
+    page = _page(filterset.qs, request.GET.get("page"))
+    entries = build_entries(list(page.object_list), criteria)
+    params = filterset.active_filters()
+
+    def page_url(number: int) -> str:
+        return _url("blaa_bog", {**params, "page": number} if number > 1 else params)
+
+    context = {
+        "form": filterset.form,
+        "criteria": criteria,
+        "page": page,
+        "entries": entries,
+        "groups": _groups(entries, by_council=criteria.by_council),
+        "grouped": criteria.by_council,
+        "notices": filterset.notices(),
+        "show_contact": can_see_contact_details(request.user),
+        "in_the_past": criteria.on < today(),
+        "in_the_future": criteria.on > today(),
+        "previous_url": page_url(page.previous_page_number()) if page.has_previous() else "",
+        "next_url": page_url(page.next_page_number()) if page.has_next() else "",
+        "first_url": page_url(1),
+        "last_url": page_url(page.paginator.num_pages),
+        "export_csv_url": _url("blaa_bog_export", params, "csv"),
+        "export_xlsx_url": _url("blaa_bog_export", params, "xlsx"),
+        "reset_url": reverse("blaa_bog"),
+        # The filters stay folded away until one is used (a phone shows the results sooner).
+        "filters_open": bool(set(request.GET) & FOLDED_FILTERS),
+    }
+    partial = request.headers.get(PARTIAL_HEADER) == PARTIAL_VALUE
+    template = "members/_directory_results.html" if partial else "members/directory.html"
+    response = TemplateResponse(request, template, context)
+    patch_vary_headers(response, [PARTIAL_HEADER])
+    return response
+
+
+def _groups(entries: list[Entry], *, by_council: bool) -> list[dict]:
+    """Runs of entries under one heading: current holders (by KKR when grouped), then former ones."""
+    groups: list[dict] = []
+    for entry in entries:
+        key = (entry.current, entry.group if by_council and entry.current else None)
+        if not groups or groups[-1]["key"] != key:
+            groups.append({"key": key, "title": key[1], "former": not entry.current, "entries": []})
+        groups[-1]["entries"].append(entry)
+    return groups
+
+
+def _rows(entries: list[Entry], *, show_contact: bool):
+    for entry in entries:
+        row = [
+            entry.person.name,
+            entry.party,
+            ", ".join(entry.municipalities),
+            ", ".join(entry.councils),
+            "; ".join(entry.roles),
+            entry.last_role,
+        ]
+        if show_contact:
+            row += [entry.person.email, entry.person.phone]
+        yield [neutralise(cell) for cell in row]
+
+
+@require_safe
+@browse_required
+def export(request, fmt: str):
+    """Everything the filters show (all pages) as CSV or Excel; contact details only when signed in."""
+    if fmt not in EXPORT_TYPES:
+        raise Http404
+    filterset = DirectoryFilterSet(request.GET)
+    criteria = filterset.criteria()
+    show_contact = can_see_contact_details(request.user)
+    headers = [_("Navn"), _("Parti"), _("Kommune"), _("KKR"), _("Roller"), _("Tidligere rolle")]
+    if show_contact:
+        headers += [_("E-mail"), _("Telefon")]
+    dataset = tablib.Dataset(headers=headers, title=_("Blå Bog"))
+    people = list(filterset.qs)
+    for start in range(0, len(people), EXPORT_BATCH):
+        entries = build_entries(people[start : start + EXPORT_BATCH], criteria)
+        for row in _rows(entries, show_contact=show_contact):
+            dataset.append(row)
+
+    if fmt == "csv":
+        # With a byte order mark, Excel reads the Danish letters as UTF-8.
+        content: str | bytes = "\ufeff" + dataset.export("csv")
+    else:
+        content = dataset.export("xlsx")
+    response = HttpResponse(content, content_type=EXPORT_TYPES[fmt])
+    filename = f"blaa-bog-{criteria.on.isoformat()}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    if show_contact:
+        patch_cache_control(response, private=True, no_store=True)
+    return response

@@ -1,0 +1,55 @@
+"""Forms of the members' pages."""
+
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from .profile import BIO_MAX_LENGTH, PHONE_MAX_LENGTH, validate_phone
+
+
+class ContactDetailsForm(forms.Form):
+    """Min side: the signed-in person's own phone, email for reminders and short bio."""
+
+    phone = forms.CharField(
+        label=_("Telefon"),
+        max_length=PHONE_MAX_LENGTH,
+        required=False,
+        validators=[validate_phone],
+        error_messages={"max_length": _("Telefonnummeret må højst have %(limit_value)d tegn.")},
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    email = forms.EmailField(
+        label=_("E-mail til påmindelser"),
+        required=False,
+        max_length=254,
+        help_text=_("Påmindelser om møder og frister sendes hertil."),
+        error_messages={
+            "invalid": _("Skriv en gyldig e-mailadresse, fx navn@kommune.dk."),
+            "max_length": _("E-mailadressen må højst have %(limit_value)d tegn."),
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    bio = forms.CharField(
+        label=_("Kort biografi"),
+        required=False,
+        max_length=BIO_MAX_LENGTH,
+        error_messages={"max_length": _("Biografien må højst have %(limit_value)d tegn (den har %(show_value)d).")},
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bio"].help_text = gettext("Højst %(limit)d tegn. Vises på din side i Blå Bog.") % {
+            "limit": BIO_MAX_LENGTH
+        }
+        self.helper = FormHelper()
+        self.helper.form_method = "post"
+        self.helper.add_input(Submit("save", _("Gem"), css_class="btn-primary"))
+
+    @staticmethod
+    def initial_for(person) -> dict:
+        return {"phone": person.phone, "email": person.email, "bio": person.bio}

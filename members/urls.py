@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import directory, views
+
+urlpatterns = [
+    path("kkr/<slug:slug>/", views.council_detail, name="council_detail"),
+    path("blaa-bog/", directory.directory, name="blaa_bog"),
+    path("blaa-bog/eksport.<str:fmt>", directory.export, name="blaa_bog_export"),
+    path("personer/<slug:slug>/", views.person_detail, name="person_detail"),
+    path("moeder/", views.meeting_list, name="meeting_list"),
+    path("min-side/", views.my_page, name="my_page"),
+    path("om-kkr/", views.about, name="about"),
+]

@@ -1,0 +1,168 @@
+"""The members' pages: one KKR, one person, the meetings, Min side and About KKR.
+
+Views stay thin: they fetch through the QuerySet methods in ``members/querysets.py`` (and the
+fora and agreements apps' ones), evaluate the lists the template shows, and hand over.
+Query parameters are never sent to the database as they are: a KKR or policy area named in
+the URL is looked up among the rows already loaded, so an unknown or odd value (a NUL byte,
+10,000 characters) gives the normal page with a friendly message.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from agreements.models import Agreement, Milestone
+from fora.models import Forum
+from fora.querysets import seating
+
+from . import profile
+from .access import browse_required, can_see_contact_details
+from .forms import ContactDetailsForm
+from .models import (
+    Chairmanship,
+    Council,
+    KKRMembership,
+    Meeting,
+    Person,
+    PolicyArea,
+    SecretariatContact,
+    TimelineEntry,
+)
+from .querysets import person_roles, policy_areas_of, secretariat_of, today
+
+MEETINGS_PER_PAGE = 20
+
+
+def get_or_404(queryset: QuerySet, **lookup):
+    """The members' pages' access helper: the one row the URL names, or the portal's 404.
+
+    Who may browse at all is settled before (``browse_required``); this only fetches.
+    """
+    row = queryset.filter(**lookup).first()
+    if row is None:
+        raise Http404
+    return row
+
+
+def pick(rows, slug: str | None):
+    """The row among ``rows`` whose slug is ``slug`` (compared in Python, never in SQL), else None."""
+    return next((row for row in rows if row.slug == slug), None) if slug else None
+
+
+def person_agenda(person, *, meetings: int = 5, milestones: int = 8) -> dict:
+    """The next meetings of the person's KKRs and the coming deadlines meant for members (two queries)."""
+    return {
+        "next_meetings": list(Meeting.objects.for_person(person).ahead().with_council()[:meetings]),
+        "next_milestones": list(
+            Milestone.objects.for_person(person).for_members().upcoming().with_agreement()[:milestones]
+        ),
+    }
+
+
+@require_safe
+@browse_required
+def council_detail(request, slug):
+    council = get_or_404(Council.objects.all(), slug=slug)
+    on = today()
+    posts = {post.role: post for post in Chairmanship.objects.holders(council, on)}
+    fora = Forum.objects.for_council(council).active_on(on).select_related("kind").with_seating(on)
+    contacts = list(secretariat_of(council))
+    context = {
+        "council": council,
+        "chair": posts.get(Chairmanship.Role.CHAIR),
+        "vice_chair": posts.get(Chairmanship.Role.VICE_CHAIR),
+        "members": list(KKRMembership.objects.roster(council, on)),
+        "fora": [(forum, seating(forum, on)) for forum in fora],
+        "meetings": list(Meeting.objects.for_council(council).ahead()[:5]),
+        "agreements": list(Agreement.objects.for_council(council).open().with_next_milestones()),
+        "kkr_contacts": [contact for contact in contacts if contact.kind == SecretariatContact.Kind.KKR_SECRETARIAT],
+        "joint_contacts": [contact for contact in contacts if contact.kind != SecretariatContact.Kind.KKR_SECRETARIAT],
+        "policy_areas": list(policy_areas_of(council)),
+        "today": on,
+    }
+    return TemplateResponse(request, "members/council_detail.html", context)
+
+
+@require_safe
+@browse_required
+def person_detail(request, slug):
+    person = get_or_404(Person.objects.with_roles(), slug=slug)
+    current, history = person_roles(person)
+    context = {
+        "person": person,
+        "current_roles": current,
+        "history": history,
+        "show_contact_details": can_see_contact_details(request.user),
+    }
+    return TemplateResponse(request, "members/person_detail.html", context)
+
+
+@require_safe
+@browse_required
+def meeting_list(request):
+    councils = list(Council.objects.order_by("name"))
+    wanted = request.GET.get("kkr", "")
+    council = pick(councils, wanted)
+    past = request.GET.get("vis") == "tidligere"
+    meetings = Meeting.objects.with_agenda()
+    if council is not None:
+        meetings = meetings.for_council(council)
+    elif wanted:
+        meetings = meetings.none()
+    meetings = meetings.past() if past else meetings.ahead()
+    page = Paginator(meetings, MEETINGS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "councils": councils,
+        "council": council,
+        "unknown_council": bool(wanted) and council is None,
+        "past": past,
+        "page": page,
+        "meetings": list(page.object_list),
+    }
+    return TemplateResponse(request, "members/meeting_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def my_page(request):
+    person = Person.objects.with_roles().filter(user=request.user).first()
+    if person is None:
+        return TemplateResponse(request, "members/my_page_unlinked.html", {})
+    if request.method == "POST":
+        form = ContactDetailsForm(request.POST, initial=ContactDetailsForm.initial_for(person))
+        if form.is_valid():
+            if form.has_changed():
+                profile.update_own_contact_details(person=person, changed_by=request.user, **form.cleaned_data)
+                messages.success(request, _("Dine kontaktoplysninger er gemt."))
+            else:
+                messages.info(request, _("Der var ingen ændringer at gemme."))
+            return redirect("my_page")
+    else:
+        form = ContactDetailsForm(initial=ContactDetailsForm.initial_for(person))
+    current, history = person_roles(person)
+    context = {
+        "person": person,
+        "current_roles": current,
+        "history": history,
+        "form": form,
+        **person_agenda(person),
+    }
+    return TemplateResponse(request, "members/my_page.html", context)
+
+
+@require_safe
+def about(request):
+    context = {
+        "policy_areas": list(PolicyArea.objects.order_by("position", "name")),
+        "timeline": list(TimelineEntry.objects.order_by("starts_year", "position")),
+        "councils": list(Council.objects.order_by("name")),
+    }
+    return TemplateResponse(request, "members/about.html", context)
