@@ -2,18 +2,19 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from kkr_portal.admin_forms import RulesInlineFormSet
+from kkr_portal.admin_scope import CouncilScopedAdmin, CouncilScopedInline
 
 from .models import Agreement, AgreementKind, Milestone, MunicipalApproval
 
 
 @admin.register(AgreementKind)
-class AgreementKindAdmin(admin.ModelAdmin):
+class AgreementKindAdmin(CouncilScopedAdmin, admin.ModelAdmin):
     list_display = ["name", "recurrence_months", "once_per_period", "policy_area"]
     list_select_related = ["policy_area"]
     search_fields = ["name"]
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(CouncilScopedInline, admin.TabularInline):
     model = Milestone
     formset = RulesInlineFormSet
     extra = 0
@@ -21,7 +22,7 @@ class MilestoneInline(admin.TabularInline):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(SimpleHistoryAdmin):
+class AgreementAdmin(CouncilScopedAdmin, SimpleHistoryAdmin):
     list_display = ["title", "council", "kind", "counterpart", "cycle", "valid_from", "valid_to", "closed_on"]
     list_filter = ["council", "kind", "policy_area"]
     list_select_related = ["council", "kind"]
@@ -30,7 +31,7 @@ class AgreementAdmin(SimpleHistoryAdmin):
     inlines = [MilestoneInline]
 
 
-class MunicipalApprovalInline(admin.TabularInline):
+class MunicipalApprovalInline(CouncilScopedInline, admin.TabularInline):
     model = MunicipalApproval
     formset = RulesInlineFormSet
     extra = 0
@@ -38,7 +39,7 @@ class MunicipalApprovalInline(admin.TabularInline):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(SimpleHistoryAdmin):
+class MilestoneAdmin(CouncilScopedAdmin, SimpleHistoryAdmin):
     list_display = ["title", "agreement", "kind", "due_on", "audience", "requires_every_council", "completed_on"]
     list_filter = ["agreement__council", "kind", "audience", "requires_every_council"]
     list_select_related = ["agreement__council"]
@@ -49,7 +50,7 @@ class MilestoneAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(MunicipalApproval)
-class MunicipalApprovalAdmin(SimpleHistoryAdmin):
+class MunicipalApprovalAdmin(CouncilScopedAdmin, SimpleHistoryAdmin):
     list_display = ["municipality", "milestone", "approved_on", "approved_by"]
     list_filter = ["municipality__council"]
     list_select_related = ["municipality", "milestone"]

@@ -2,17 +2,18 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from kkr_portal.admin_forms import RulesInlineFormSet
+from kkr_portal.admin_scope import CouncilScopedAdmin, CouncilScopedInline
 
 from .models import Appointment, Forum, ForumKind, Seat
 
 
 @admin.register(ForumKind)
-class ForumKindAdmin(admin.ModelAdmin):
+class ForumKindAdmin(CouncilScopedAdmin, admin.ModelAdmin):
     list_display = ["name", "position"]
     search_fields = ["name"]
 
 
-class SeatInline(admin.TabularInline):
+class SeatInline(CouncilScopedInline, admin.TabularInline):
     model = Seat
     formset = RulesInlineFormSet
     fk_name = "forum"
@@ -22,7 +23,7 @@ class SeatInline(admin.TabularInline):
 
 
 @admin.register(Forum)
-class ForumAdmin(SimpleHistoryAdmin):
+class ForumAdmin(CouncilScopedAdmin, SimpleHistoryAdmin):
     list_display = ["name", "council", "kind", "basis", "founded_on", "dissolved_on"]
     list_filter = ["council", "kind", "basis", "policy_areas"]
     list_select_related = ["council", "kind"]
@@ -33,7 +34,7 @@ class ForumAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Seat)
-class SeatAdmin(SimpleHistoryAdmin):
+class SeatAdmin(CouncilScopedAdmin, SimpleHistoryAdmin):
     list_display = ["label", "forum", "period", "kind", "mode"]
     list_filter = ["forum__council", "period", "kind", "mode"]
     list_select_related = ["forum", "period"]
@@ -42,7 +43,7 @@ class SeatAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(SimpleHistoryAdmin):
+class AppointmentAdmin(CouncilScopedAdmin, SimpleHistoryAdmin):
     list_display = ["person", "seat", "status", "starts_on", "term_ends_on", "ended_on"]
     list_filter = ["seat__forum__council", "status", "seat__period", "seat__kind"]
     list_select_related = ["person", "seat__forum", "seat__period"]

@@ -43,6 +43,7 @@ from members.models import (
     Party,
     Person,
     PolicyArea,
+    StaffAssignment,
 )
 
 # Demo logins. The password is for the demo data set only: never load the demo into production.
@@ -377,7 +378,8 @@ STAFF_VIEWS = {
     "members": ["electionperiod", "council", "municipality", "party", "policyarea", "timelineentry"],
     "fora": ["forumkind"],
     "agreements": ["agreementkind"],
-    "reminders": ["reminderrule", "delivery", "reminderoptout"],
+    # The outbox and the opt-outs are superuser-only (kkr_portal.scoping.SUPERUSER_ONLY).
+    "reminders": ["reminderrule"],
 }
 # Agenda items are parts of a meeting and are removed in its form; nothing else is ever deleted.
 STAFF_DELETES = {"members": ["agendaitem"]}
@@ -493,6 +495,7 @@ class DemoBuilder:
         for council in Council.objects.order_by("region_code"):
             staff = user(staff_email(council.slug), is_staff=True, first_name="Sekretariatet", last_name=council.name)
             staff.groups.add(group)
+            StaffAssignment.objects.create(user=staff, council=council)
         member = user(MEMBER_EMAIL)
         person = self.demo_member
         person.user = member

@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from kkr_portal.admin_forms import RulesInlineFormSet, SideEffectsAdminMixin
+from kkr_portal.admin_scope import CouncilScopedAdmin, CouncilScopedInline
 
 from . import services
 from .models import (
@@ -17,24 +18,25 @@ from .models import (
     Person,
     PolicyArea,
     SecretariatContact,
+    StaffAssignment,
     TimelineEntry,
 )
 
 
 @admin.register(ElectionPeriod)
-class ElectionPeriodAdmin(admin.ModelAdmin):
+class ElectionPeriodAdmin(CouncilScopedAdmin, admin.ModelAdmin):
     list_display = ["name", "starts_on", "ends_on", "election_day"]
     search_fields = ["name"]
 
 
 @admin.register(Council)
-class CouncilAdmin(admin.ModelAdmin):
+class CouncilAdmin(CouncilScopedAdmin, admin.ModelAdmin):
     list_display = ["name", "region_name", "region_code", "slug"]
     search_fields = ["name", "region_name"]
 
 
 @admin.register(Municipality)
-class MunicipalityAdmin(admin.ModelAdmin):
+class MunicipalityAdmin(CouncilScopedAdmin, admin.ModelAdmin):
     list_display = ["name", "code", "official_name", "council"]
     list_filter = ["council"]
     list_select_related = ["council"]
@@ -42,7 +44,7 @@ class MunicipalityAdmin(admin.ModelAdmin):
 
 
 @admin.register(Party)
-class PartyAdmin(admin.ModelAdmin):
+class PartyAdmin(CouncilScopedAdmin, admin.ModelAdmin):
     list_display = ["letter", "name", "short_name", "kind", "municipality"]
     list_filter = ["kind"]
     list_select_related = ["municipality"]
@@ -51,19 +53,19 @@ class PartyAdmin(admin.ModelAdmin):
 
 
 @admin.register(PolicyArea)
-class PolicyAreaAdmin(admin.ModelAdmin):
+class PolicyAreaAdmin(CouncilScopedAdmin, admin.ModelAdmin):
     list_display = ["name", "position"]
     search_fields = ["name"]
 
 
 @admin.register(TimelineEntry)
-class TimelineEntryAdmin(admin.ModelAdmin):
+class TimelineEntryAdmin(CouncilScopedAdmin, admin.ModelAdmin):
     list_display = ["period_label", "title", "starts_year", "ends_year"]
     search_fields = ["title"]
 
 
 @admin.register(Person)
-class PersonAdmin(SimpleHistoryAdmin):
+class PersonAdmin(CouncilScopedAdmin, SimpleHistoryAdmin):
     list_display = ["name", "party", "email", "phone"]
     list_filter = ["party"]
     list_select_related = ["party"]
@@ -73,7 +75,7 @@ class PersonAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CouncilSeat)
-class CouncilSeatAdmin(SideEffectsAdminMixin, SimpleHistoryAdmin):
+class CouncilSeatAdmin(CouncilScopedAdmin, SideEffectsAdminMixin, SimpleHistoryAdmin):
     list_display = ["person", "municipality", "role", "period", "started_on", "ended_on"]
     list_filter = ["role", "period", "municipality__council"]
     list_select_related = ["person", "municipality", "period"]
@@ -91,7 +93,7 @@ class CouncilSeatAdmin(SideEffectsAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(KKRMembership)
-class KKRMembershipAdmin(SideEffectsAdminMixin, SimpleHistoryAdmin):
+class KKRMembershipAdmin(CouncilScopedAdmin, SideEffectsAdminMixin, SimpleHistoryAdmin):
     list_display = ["person", "council", "basis", "role", "period", "started_on", "ended_on"]
     list_filter = ["council", "basis", "role", "period"]
     list_select_related = ["person", "council", "period"]
@@ -109,7 +111,7 @@ class KKRMembershipAdmin(SideEffectsAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Chairmanship)
-class ChairmanshipAdmin(SimpleHistoryAdmin):
+class ChairmanshipAdmin(CouncilScopedAdmin, SimpleHistoryAdmin):
     list_display = ["council", "role", "person", "period", "started_on", "ended_on"]
     list_filter = ["council", "role", "period"]
     list_select_related = ["council", "person", "period"]
@@ -117,7 +119,7 @@ class ChairmanshipAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["person"]
 
 
-class AgendaItemInline(admin.TabularInline):
+class AgendaItemInline(CouncilScopedInline, admin.TabularInline):
     model = AgendaItem
     formset = RulesInlineFormSet
     extra = 1
@@ -125,7 +127,7 @@ class AgendaItemInline(admin.TabularInline):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(SimpleHistoryAdmin):
+class MeetingAdmin(CouncilScopedAdmin, SimpleHistoryAdmin):
     list_display = ["title", "council", "starts_at", "place", "status", "is_constituent"]
     list_filter = ["council", "status", "is_constituent"]
     list_select_related = ["council"]
@@ -135,7 +137,7 @@ class MeetingAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(AgendaItem)
-class AgendaItemAdmin(admin.ModelAdmin):
+class AgendaItemAdmin(CouncilScopedAdmin, admin.ModelAdmin):
     list_display = ["number", "title", "meeting", "policy_area"]
     list_filter = ["meeting__council", "policy_area"]
     list_select_related = ["meeting__council", "policy_area"]
@@ -144,8 +146,33 @@ class AgendaItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(SecretariatContact)
-class SecretariatContactAdmin(admin.ModelAdmin):
+class SecretariatContactAdmin(CouncilScopedAdmin, admin.ModelAdmin):
     list_display = ["unit", "name", "title", "council", "kind", "phone", "email"]
     list_filter = ["council", "kind"]
     list_select_related = ["council"]
     search_fields = ["unit", "name", "email"]
+
+
+@admin.register(StaffAssignment)
+class StaffAssignmentAdmin(CouncilScopedAdmin, admin.ModelAdmin):
+    """Which KKRs a staff user serves: kept by KL's central administrators only (kkr_portal.scoping)."""
+
+    list_display = ["user", "council"]
+    list_filter = ["council"]
+    list_select_related = ["user", "council"]
+    search_fields = ["user__email", "user__first_name", "user__last_name", "council__name"]
+    autocomplete_fields = ["user"]
+
+
+def _superuser_only(model) -> None:
+    """Users, groups, permissions and logins are KL's central administrators' alone: the admins
+    of Django and allauth get the same mixin as the portal's (kkr_portal.scoping.SUPERUSER_ONLY)."""
+    model_admin = admin.site._registry[model]
+    admin.site.unregister(model)
+    scoped = type(type(model_admin).__name__, (CouncilScopedAdmin, type(model_admin)), {})
+    admin.site.register(model, scoped)
+
+
+for _model in list(admin.site._registry):
+    if _model._meta.app_label not in {"members", "fora", "agreements", "reminders"}:
+        _superuser_only(_model)

@@ -617,3 +617,35 @@ class SecretariatContact(RuleErrorsMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}, {self.unit}" if self.name else self.unit
+
+
+class StaffAssignment(models.Model):
+    """A staff user serves a KKR's secretariat: the admin shows them that KKR's rows only.
+
+    What each model's rows belong to is kept in one place, kkr_portal.scoping.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff_assignments",
+        verbose_name=_("medarbejder"),
+    )
+    council = models.ForeignKey(
+        Council, on_delete=models.CASCADE, related_name="staff_assignments", verbose_name=_("KKR")
+    )
+
+    class Meta:
+        ordering = ["council__name", "user__email"]
+        verbose_name = _("sekretariatstilknytning")
+        verbose_name_plural = _("sekretariatstilknytninger")
+        constraints = [
+            _unique(
+                "members_staffassignment_unique",
+                ["user", "council"],
+                _("Medarbejderen er allerede knyttet til dette KKR."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.council}"

@@ -1,17 +1,19 @@
 from django.contrib import admin
 
+from kkr_portal.admin_scope import CouncilScopedAdmin
+
 from .models import Delivery, ReminderOptOut, ReminderRule
 
 
 @admin.register(ReminderRule)
-class ReminderRuleAdmin(admin.ModelAdmin):
+class ReminderRuleAdmin(CouncilScopedAdmin, admin.ModelAdmin):
     list_display = ["kind", "days_before", "audience", "is_active"]
     list_filter = ["kind", "audience", "is_active"]
     search_fields = ["kind"]
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(CouncilScopedAdmin, admin.ModelAdmin):
     list_display = ["email", "occasion_type", "occasion_id", "due_at", "status", "attempts", "sent_at"]
     list_filter = ["status", "occasion_type", "rule"]
     list_select_related = ["rule"]
@@ -25,7 +27,7 @@ class DeliveryAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReminderOptOut)
-class ReminderOptOutAdmin(admin.ModelAdmin):
+class ReminderOptOutAdmin(CouncilScopedAdmin, admin.ModelAdmin):
     list_display = ["person", "kind"]
     list_filter = ["kind"]
     list_select_related = ["person"]

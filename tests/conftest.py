@@ -11,7 +11,7 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.management import call_command
 from django.db import connection
 
-from members.models import Council, ElectionPeriod, Municipality, Party
+from members.models import Council, ElectionPeriod, Municipality, Party, StaffAssignment
 from tests import factories
 
 REQUIRE_SERVICES = os.environ.get("KKR_REQUIRE_SERVICES") == "1"
@@ -106,14 +106,21 @@ def with_totp(user):
     return user
 
 
-@pytest.fixture
-def staff_syddanmark(db):
-    return with_totp(factories.UserFactory(email="sekretariat.syddanmark@example.dk", is_staff=True))
+def staff_of(council: Council, email: str):
+    """A staff user of one KKR's secretariat: assigned to it, with TOTP."""
+    user = with_totp(factories.UserFactory(email=email, is_staff=True))
+    StaffAssignment.objects.create(user=user, council=council)
+    return user
 
 
 @pytest.fixture
-def staff_sjaelland(db):
-    return with_totp(factories.UserFactory(email="sekretariat.sjaelland@example.dk", is_staff=True))
+def staff_syddanmark(syddanmark):
+    return staff_of(syddanmark, "sekretariat.syddanmark@example.dk")
+
+
+@pytest.fixture
+def staff_sjaelland(sjaelland):
+    return staff_of(sjaelland, "sekretariat.sjaelland@example.dk")
 
 
 @pytest.fixture

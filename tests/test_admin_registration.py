@@ -32,6 +32,7 @@ from members.models import (
     Person,
     PolicyArea,
     SecretariatContact,
+    StaffAssignment,
     TimelineEntry,
 )
 from reminders.models import Delivery, ReminderOptOut, ReminderRule
@@ -224,6 +225,9 @@ ROW_BUILDERS: dict[type, Callable[[int], object]] = {
     ReminderRule: lambda n: ReminderRule(kind="milestone", days_before=100 + n % 200, audience="secretariat"),
     Delivery: _delivery,
     ReminderOptOut: lambda n: ReminderOptOut(person=factories.PersonFactory(), kind="meeting"),
+    StaffAssignment: lambda n: StaffAssignment(
+        user=factories.UserFactory(is_staff=True), council=Council.objects.get(slug="syddanmark")
+    ),
 }
 NOT_PINNED = {Council}
 PINNED = [(model, ROW_BUILDERS[model]) for model, _admin in PORTAL_REGISTERED if model in ROW_BUILDERS]

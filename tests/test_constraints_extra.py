@@ -24,6 +24,7 @@ from members.models import (
     Meeting,
     Municipality,
     SecretariatContact,
+    StaffAssignment,
     TimelineEntry,
 )
 from reminders.models import Delivery, ReminderKind, ReminderOptOut, ReminderRule
@@ -1087,6 +1088,7 @@ def world(odense, middelfart, syddanmark, period):
         "place": KKRMembership.objects.get(mayoralty=mayoralty),
         "councillor": councillor(middelfart, period),
         "newcomer": factories.PersonFactory(),
+        "staff": factories.UserFactory(email="ny.medarbejder@example.dk", is_staff=True),
         "seat": seat,
         "meeting": factories.MeetingFactory(),
         "agreement": agreement,
@@ -1190,6 +1192,7 @@ def _valid_data(w) -> dict[type, dict]:
             "approved_by": "Kommunalbestyrelsen",
         },
         ReminderOptOut: {"person": w["councillor"].pk, "kind": "meeting"},
+        StaffAssignment: {"user": w["staff"].pk, "council": w["syddanmark"].pk},
     }
 
 

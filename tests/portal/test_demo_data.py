@@ -277,6 +277,8 @@ def test_the_demo_logins_exist_with_the_demo_password_and_sensible_rights(demo):
         assert staff.has_perm("members.view_council")
         assert not staff.has_perm("members.change_council")
         assert not staff.has_perm("members.delete_person")
+        # Each secretariat serves its own KKR only (kkr_portal.scoping).
+        assert list(staff.staff_assignments.values_list("council", flat=True)) == [council.pk]
     member = users.get(email="medlem@kkr-portal.dk")
     assert not member.is_staff
     assert member.check_password("kkr-demo-2026")
