@@ -22,6 +22,7 @@
   var headerValue = results.getAttribute("data-partial-value");
   var timer = null;
   var controller = null;
+  var leaving = false;
 
   // The form's filled-in fields as a query string (empty fields left out, as the view ignores them).
   function queryString() {
@@ -76,7 +77,7 @@
         results.setAttribute("aria-busy", "false");
       })
       .catch(function (error) {
-        if (error && error.name === "AbortError") {
+        if (leaving || (error && error.name === "AbortError")) {
           return;
         }
         window.location.assign(url);
@@ -96,6 +97,14 @@
         return;
       }
       schedule(TYPING_DELAY);
+    }
+  });
+  form.addEventListener("submit", function () {
+    // The browser loads the page itself: an update still under way must not navigate again.
+    leaving = true;
+    window.clearTimeout(timer);
+    if (controller) {
+      controller.abort();
     }
   });
   form.addEventListener("change", function (event) {

@@ -58,6 +58,8 @@ def test_a_filter_gives_a_url_that_shows_the_same_results_and_back_returns_to_th
 
     page.get_by_text("Afgræns efter KKR").click()
     page.get_by_label("KKR", exact=True).select_option(label="KKR Syddanmark")
+    # The script updates the results in place on change; let it finish before pressing "Vis".
+    page.wait_for_function("!document.querySelector('#directory-results[aria-busy=\"true\"]')")
     # The script already updates the results on change (and the address, in place); pressing
     # "Vis" then loads the page itself. Wait for that document, not for the in-place update.
     with page.expect_response(lambda response: response.request.resource_type == "document"):
