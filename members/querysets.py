@@ -41,9 +41,6 @@ class DatedQuerySet(models.QuerySet):
         """In the period that contains today and not ended (DESIGN: what "current" means)."""
         return self.active_on(today())
 
-    def in_period(self, period) -> DatedQuerySet:
-        return self.filter(period=period)
-
 
 class CouncilSeatQuerySet(DatedQuerySet):
     def for_council(self, council) -> CouncilSeatQuerySet:
@@ -115,9 +112,6 @@ class ChairmanshipQuerySet(DatedQuerySet):
 
 
 class PersonQuerySet(models.QuerySet):
-    def with_email(self) -> PersonQuerySet:
-        return self.exclude(email="")
-
     def with_roles(self) -> PersonQuerySet:
         """People with party and every role they have held (see ``person_roles``), in five queries."""
         from fora.models import Appointment

@@ -95,6 +95,13 @@ def start(period) -> dt.date:
 
 
 @pytest.fixture
+def signed_in(client, member):
+    """The test client, signed in as the member."""
+    client.force_login(member.user)
+    return client
+
+
+@pytest.fixture
 def member(db):
     """A signed-up member: a person with a login."""
     return factories.PersonFactory(user=factories.UserFactory(email="medlem@example.dk"), email="medlem@example.dk")

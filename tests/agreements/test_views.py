@@ -27,12 +27,6 @@ def _frozen_time():
         yield
 
 
-@pytest.fixture
-def signed_in(client, member):
-    client.force_login(member.user)
-    return client
-
-
 def agreement(
     council, *, kind: str = "rammeaftale", counterpart: str = "Region Syddanmark", title: str = ""
 ) -> Agreement:

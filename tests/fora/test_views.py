@@ -30,12 +30,6 @@ def _frozen_time():
         yield
 
 
-@pytest.fixture
-def signed_in(client, member):
-    client.force_login(member.user)
-    return client
-
-
 def area(slug: str) -> PolicyArea:
     return PolicyArea.objects.get(slug=slug)
 

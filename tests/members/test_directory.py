@@ -115,12 +115,6 @@ def world(frozen_today, period, period_2022, syddanmark, sjaelland, odense, midd
     return World(soeren, birthe, lars, dorte, hans, evil, kirsten, bent, nobody, forum)
 
 
-@pytest.fixture
-def signed_in(client, member):
-    client.force_login(member.user)
-    return client
-
-
 def names(response) -> list[str]:
     return [entry.person.name for entry in response.context["entries"]]
 

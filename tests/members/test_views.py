@@ -51,12 +51,6 @@ def _frozen_time():
         yield
 
 
-@pytest.fixture
-def signed_in(client, member):
-    client.force_login(member.user)
-    return client
-
-
 # --- data ----------------------------------------------------------------------------------
 
 
