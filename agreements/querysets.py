@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q
 
-from members.querysets import today
+from members.models import Municipality
+from members.querysets import CALENDAR_HISTORY, today
 
 
 class AgreementQuerySet(models.QuerySet):
@@ -37,6 +38,19 @@ class AgreementQuerySet(models.QuerySet):
             .order_by("council__name", "kind__name", "counterpart", "-valid_from")
         )
 
+    def with_milestones(self) -> AgreementQuerySet:
+        """For one agreement's page: council with its municipalities, kind, policy area, the cycles
+        before and after, and every milestone (``all_milestones``) with its municipal approvals."""
+        from .models import Milestone, MunicipalApproval
+
+        milestones = Milestone.objects.order_by("due_on", "pk").prefetch_related(
+            Prefetch("approvals", queryset=MunicipalApproval.objects.select_related("municipality"))
+        )
+        return self.select_related("council", "kind", "policy_area", "previous", "next_cycle").prefetch_related(
+            Prefetch("milestones", queryset=milestones, to_attr="all_milestones"),
+            Prefetch("council__municipalities", queryset=Municipality.objects.order_by("name")),
+        )
+
 
 class MilestoneQuerySet(models.QuerySet):
     def for_council(self, council) -> MilestoneQuerySet:
@@ -45,8 +59,17 @@ class MilestoneQuerySet(models.QuerySet):
     def upcoming(self) -> MilestoneQuerySet:
         return self.filter(due_on__gte=today(), completed_on__isnull=True).order_by("due_on")
 
+    def for_calendar(self, on: date | None = None) -> MilestoneQuerySet:
+        """What a calendar feed carries: a year back and everything ahead, with agreement and council."""
+        since = (on or today()) - CALENDAR_HISTORY
+        return self.filter(due_on__gte=since).with_agreement().order_by("due_on", "pk")
+
     def with_agreement(self) -> MilestoneQuerySet:
         return self.select_related("agreement__council")
+
+    def due_within(self, on: date, days: int) -> MilestoneQuerySet:
+        """Not completed, due from the day until ``days`` days later."""
+        return self.filter(completed_on__isnull=True, due_on__gte=on, due_on__lte=on + timedelta(days=days))
 
     def for_members(self) -> MilestoneQuerySet:
         """Milestones whose audience includes the KKR's members."""

@@ -4,4 +4,5 @@ from . import views
 
 urlpatterns = [
     path("aftaler/", views.agreement_list, name="agreement_list"),
+    path("aftaler/<int:pk>/", views.agreement_detail, name="agreement_detail"),
 ]

@@ -8,10 +8,10 @@ from django.views.decorators.http import require_safe
 from members.access import browse_required
 from members.models import Council
 from members.querysets import today
-from members.views import pick
+from members.views import get_or_404, pick
 
 from .models import Agreement
-from .querysets import with_approval_status
+from .querysets import approval_status, with_approval_status
 
 
 @require_safe
@@ -33,3 +33,21 @@ def agreement_list(request):
         "today": today(),
     }
     return TemplateResponse(request, "agreements/agreement_list.html", context)
+
+
+@require_safe
+@browse_required
+def agreement_detail(request, pk):
+    agreement = get_or_404(Agreement.objects.with_milestones(), pk=pk)
+    municipalities = list(agreement.council.municipalities.all())
+    milestones = agreement.all_milestones
+    for milestone in milestones:
+        if milestone.requires_every_council:
+            milestone.approved, milestone.missing = approval_status(milestone, municipalities)
+    context = {
+        "agreement": agreement,
+        "milestones": milestones,
+        "next_cycle": getattr(agreement, "next_cycle", None),
+        "today": today(),
+    }
+    return TemplateResponse(request, "agreements/agreement_detail.html", context)

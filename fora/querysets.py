@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import models
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery
@@ -147,6 +147,25 @@ class AppointmentQuerySet(models.QuerySet):
 
     def for_council(self, council) -> AppointmentQuerySet:
         return self.filter(seat__forum__council=council)
+
+    def without_council_seat(self, on: date) -> AppointmentQuerySet:
+        """Holders on the day (carry-overs included) who no longer sit in a municipal council of
+        the forum's KKR: they are no longer eligible and should be replaced."""
+        from members.models import CouncilSeat
+
+        seats = CouncilSeat.objects.active_on(on).filter(
+            person=OuterRef("person"), municipality__council=OuterRef("seat__forum__council")
+        )
+        return self.active_on(on).exclude(Exists(seats))
+
+    def term_ending_within(self, on: date, days: int) -> AppointmentQuerySet:
+        """Appointed and not ended, with a term that runs out within ``days`` days of the day."""
+        term_end = Coalesce("term_ends_on", "seat__period__ends_on")
+        return (
+            self.filter(status="appointed", ended_on__isnull=True)
+            .alias(term_end=term_end)
+            .filter(term_end__gte=on, term_end__lte=on + timedelta(days=days))
+        )
 
 
 class SeatQuerySet(models.QuerySet):

@@ -19,9 +19,17 @@ def _move(appointment: Appointment, status: str) -> None:
 
 @transaction.atomic
 def propose(
-    *, seat: Seat, person: Person, starts_on: dt.date, decided_at: Meeting | None = None, note: str = ""
+    *,
+    seat: Seat,
+    person: Person,
+    starts_on: dt.date,
+    term_ends_on: dt.date | None = None,
+    decided_at: Meeting | None = None,
+    note: str = "",
 ) -> Appointment:
-    appointment = Appointment(seat=seat, person=person, starts_on=starts_on, decided_at=decided_at, note=note)
+    appointment = Appointment(
+        seat=seat, person=person, starts_on=starts_on, term_ends_on=term_ends_on, decided_at=decided_at, note=note
+    )
     appointment.save_checked()
     return appointment
 

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from . import scoping
+from .admin_io import ExportAdminMixin
 
 
 class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
@@ -74,8 +75,8 @@ class _ScopedBase:
         return fields + hidden
 
 
-class CouncilScopedAdmin(_ScopedBase):
-    """Put first in the bases of every ModelAdmin of the portal."""
+class CouncilScopedAdmin(_ScopedBase, ExportAdminMixin):
+    """Put first in the bases of every ModelAdmin of the portal (it brings the export, too)."""
 
     def get_list_filter(self, request):
         return _scoped_list_filter(self.model, super().get_list_filter(request))

@@ -64,6 +64,7 @@ REFERENCE: frozenset[str] = frozenset(
 SUPERUSER_ONLY: frozenset[str] = frozenset(
     {
         "members.staffassignment",
+        "members.calendarfeed",
         "reminders.delivery",
         "reminders.reminderoptout",
         "auth.user",

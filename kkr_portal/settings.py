@@ -230,6 +230,23 @@ CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# The real-worker tests give each run a queue of its own.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# Beat only plans: the outbox rows carry the due times, so a missed or doubled tick is harmless.
+# A tick not started within its interval is dropped; the next one does the same work.
+CELERY_BEAT_SCHEDULE = {
+    "plan-reminders": {
+        "task": "reminders.tasks.plan_reminders",
+        "schedule": env.float("REMINDERS_PLAN_EVERY", default=300.0),
+        "options": {"expires": env.float("REMINDERS_PLAN_EVERY", default=300.0)},
+    }
+}
+# Reminders (reminders/): a transient SMTP error is retried after BACKOFF * 2**(attempt - 1)
+# seconds, at most MAX_ATTEMPTS times; a pending row queued longer ago than REQUEUE_AFTER
+# seconds (a lost message) is queued again by the next plan tick.
+REMINDERS_MAX_ATTEMPTS = env.int("REMINDERS_MAX_ATTEMPTS", default=5)
+REMINDERS_RETRY_BACKOFF = env.float("REMINDERS_RETRY_BACKOFF", default=60.0)
+REMINDERS_REQUEUE_AFTER = env.float("REMINDERS_REQUEUE_AFTER", default=600.0)
 
 # --- Security ---------------------------------------------------------------------------
 

@@ -19,8 +19,10 @@ urlpatterns = [
     path("", include("members.urls")),
     path("", include("fora.urls")),
     path("", include("agreements.urls")),
+    path("", include("reminders.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
+    path("admin/", include("kkr_portal.admin_views")),  # the index, dashboards, changeover
     path("admin/", admin.site.urls),
 ]
 if settings.DEBUG:

@@ -1,12 +1,20 @@
-from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from kkr_portal import admin_filters
 from kkr_portal.admin_forms import RulesInlineFormSet, SideEffectsAdminMixin
+from kkr_portal.admin_history import HistoryAdmin
+from kkr_portal.admin_io import ImportAdminMixin
 from kkr_portal.admin_scope import CouncilScopedAdmin, CouncilScopedInline
 
 from . import services
+from .admin_person import PERSON_INLINES, asks_for_appointee, eligible_first
+from .forms import MeetingAdminForm
 from .models import (
     AgendaItem,
+    CalendarFeed,
     Chairmanship,
     Council,
     CouncilSeat,
@@ -21,6 +29,7 @@ from .models import (
     StaffAssignment,
     TimelineEntry,
 )
+from .resources import PersonResource
 
 
 @admin.register(ElectionPeriod)
@@ -65,17 +74,26 @@ class TimelineEntryAdmin(CouncilScopedAdmin, admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(CouncilScopedAdmin, SimpleHistoryAdmin):
+class PersonAdmin(CouncilScopedAdmin, ImportAdminMixin, HistoryAdmin):
+    resource_classes = [PersonResource]
     list_display = ["name", "party", "email", "phone"]
-    list_filter = ["party"]
+    list_filter = ["party", admin_filters.ServingCouncilFilter, admin_filters.WithoutEmailFilter]
     list_select_related = ["party"]
     search_fields = ["name", "sort_name", "email"]
     autocomplete_fields = ["party", "user"]
     prepopulated_fields = {"slug": ["name"]}
+    inlines = PERSON_INLINES
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if asks_for_appointee(request):
+            # Picking an appointee: those who can be appointed come first (still scoped above).
+            queryset = eligible_first(queryset, request.user)
+        return queryset, may_have_duplicates
 
 
 @admin.register(CouncilSeat)
-class CouncilSeatAdmin(CouncilScopedAdmin, SideEffectsAdminMixin, SimpleHistoryAdmin):
+class CouncilSeatAdmin(CouncilScopedAdmin, SideEffectsAdminMixin, HistoryAdmin):
     list_display = ["person", "municipality", "role", "period", "started_on", "ended_on"]
     list_filter = ["role", "period", "municipality__council"]
     list_select_related = ["person", "municipality", "period"]
@@ -93,7 +111,7 @@ class CouncilSeatAdmin(CouncilScopedAdmin, SideEffectsAdminMixin, SimpleHistoryA
 
 
 @admin.register(KKRMembership)
-class KKRMembershipAdmin(CouncilScopedAdmin, SideEffectsAdminMixin, SimpleHistoryAdmin):
+class KKRMembershipAdmin(CouncilScopedAdmin, SideEffectsAdminMixin, HistoryAdmin):
     list_display = ["person", "council", "basis", "role", "period", "started_on", "ended_on"]
     list_filter = ["council", "basis", "role", "period"]
     list_select_related = ["person", "council", "period"]
@@ -111,7 +129,7 @@ class KKRMembershipAdmin(CouncilScopedAdmin, SideEffectsAdminMixin, SimpleHistor
 
 
 @admin.register(Chairmanship)
-class ChairmanshipAdmin(CouncilScopedAdmin, SimpleHistoryAdmin):
+class ChairmanshipAdmin(CouncilScopedAdmin, HistoryAdmin):
     list_display = ["council", "role", "person", "period", "started_on", "ended_on"]
     list_filter = ["council", "role", "period"]
     list_select_related = ["council", "person", "period"]
@@ -127,13 +145,73 @@ class AgendaItemInline(CouncilScopedInline, admin.TabularInline):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(CouncilScopedAdmin, SimpleHistoryAdmin):
-    list_display = ["title", "council", "starts_at", "place", "status", "is_constituent"]
+class MeetingAdmin(CouncilScopedAdmin, HistoryAdmin):
+    """Saves go through ``services.save_meeting`` (a move raises the calendar SEQUENCE); the status
+    changes only through the actions, which call the services."""
+
+    form = MeetingAdminForm
+    list_display = ["title", "council", "starts_at", "place", "status", "is_constituent", "sequence"]
     list_filter = ["council", "status", "is_constituent"]
     list_select_related = ["council"]
     search_fields = ["title", "place"]
     date_hierarchy = "starts_at"
+    readonly_fields = ["status", "sequence"]
     inlines = [AgendaItemInline]
+    actions = ["cancel_meetings", "mark_meetings_held"]
+
+    def save_model(self, request, obj, form, change):
+        services.save_meeting(meeting=obj)
+
+    def _apply(self, request, queryset, service, done_message) -> None:
+        done = 0
+        # The queryset is the scoped get_queryset(): another KKR's rows cannot be named here.
+        for meeting in queryset.order_by("starts_at", "pk"):
+            try:
+                service(meeting=meeting)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+
+    @admin.action(description=_("Aflys valgte møder"), permissions=["change"])
+    def cancel_meetings(self, request, queryset):
+        self._apply(request, queryset, services.cancel_meeting, gettext("%(count)d møde(r) er aflyst."))
+
+    @admin.action(description=_("Markér valgte møder som afholdt"), permissions=["change"])
+    def mark_meetings_held(self, request, queryset):
+        self._apply(
+            request, queryset, services.mark_meeting_held, gettext("%(count)d møde(r) er markeret som afholdt.")
+        )
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(CouncilScopedAdmin, admin.ModelAdmin):
+    """Personal calendar links, for KL's central administrators: see who has one and retire a link
+    that leaked. The secret itself is never shown or edited here (the person rotates it on Min side)."""
+
+    list_display = ["person", "rotated_at"]
+    list_select_related = ["person"]
+    search_fields = ["person__name"]
+    fields = ["person", "rotated_at"]
+    readonly_fields = ["person", "rotated_at"]
+    actions = ["rotate_feeds"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Forny valgte kalenderlinks (de gamle holder op med at virke)"), permissions=["view"])
+    def rotate_feeds(self, request, queryset):
+        count = 0
+        for feed in queryset.select_related("person"):
+            services.rotate_calendar_feed(person=feed.person)
+            count += 1
+        message = gettext("%(count)d kalenderlink(s) er fornyet.") % {"count": count}
+        self.message_user(request, message, messages.SUCCESS)
 
 
 @admin.register(AgendaItem)

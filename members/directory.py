@@ -18,6 +18,8 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from kkr_portal.spreadsheet import neutralise
+
 from .access import browse_required, can_see_contact_details
 from .filters import PAGE_SIZE, DirectoryFilterSet, Entry, build_entries
 from .querysets import today
@@ -30,13 +32,6 @@ EXPORT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-# A spreadsheet reads a cell that begins with one of these as a formula (CSV/formula injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")  # and their full-width forms
-
-
-def neutralise(value: str) -> str:
-    """A cell a spreadsheet would run as a formula, made plain text with a leading apostrophe."""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
 def _page(queryset, number: str | None) -> Page:

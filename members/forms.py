@@ -5,9 +5,14 @@ from __future__ import annotations
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from reminders.models import ReminderKind
+
+from . import services
+from .models import Meeting
 from .profile import BIO_MAX_LENGTH, PHONE_MAX_LENGTH, validate_phone
 
 
@@ -53,3 +58,40 @@ class ContactDetailsForm(forms.Form):
     @staticmethod
     def initial_for(person) -> dict:
         return {"phone": person.phone, "email": person.email, "bio": person.bio}
+
+
+class MeetingAdminForm(forms.ModelForm):
+    """The admin's meeting form: moving a cancelled meeting is refused on the form, not on save."""
+
+    class Meta:
+        model = Meeting
+        fields = ["council", "title", "starts_at", "ends_at", "place", "is_constituent"]
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors:
+            return
+        try:
+            services.meeting_moved(meeting=self.instance)
+        except ValidationError as error:
+            self.add_error(None, error)
+
+
+class ReminderPreferencesForm(forms.Form):
+    """Min side: which kinds of reminder the person receives (reminders.services keeps them)."""
+
+    kinds = forms.MultipleChoiceField(
+        label=_("Send mig påmindelser om"),
+        choices=ReminderKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Fjern fluebenet ved det, du ikke vil have påmindelser om."),
+        error_messages={"invalid_choice": _("%(value)s er ikke en type påmindelse, vi sender.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "post"
+        self.helper.form_id = "reminder-preferences"
+        self.helper.add_input(Submit("save_reminders", _("Opdatér påmindelser"), css_class="btn-primary"))

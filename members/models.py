@@ -649,3 +649,25 @@ class StaffAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.council}"
+
+
+class CalendarFeed(models.Model):
+    """A person's personal calendar feed: the secret behind their ``/kalender/<token>.ics`` URL.
+
+    The URL's token is an HMAC of the person and ``nonce`` under SECRET_KEY (``members.calendar``):
+    the table alone does not give anyone a working URL, Min side can show the URL again at any
+    time, and rotating means a new nonce, after which the old URL answers 404.
+    """
+
+    person = models.OneToOneField(
+        Person, on_delete=models.CASCADE, related_name="calendar_feed", verbose_name=_("person")
+    )
+    nonce = models.CharField(_("nøgle"), max_length=64)
+    rotated_at = models.DateTimeField(_("fornyet"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("kalenderabonnement")
+        verbose_name_plural = _("kalenderabonnementer")
+
+    def __str__(self) -> str:
+        return str(self.person)

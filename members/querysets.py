@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db import models
 from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
@@ -131,6 +131,23 @@ class PersonQuerySet(models.QuerySet):
             ),
         )
 
+    def without_email(self) -> PersonQuerySet:
+        return self.filter(email="")
+
+    def serving(self, council, on: date) -> PersonQuerySet:
+        """People who serve the KKR on the day: a member or substitute, a chair or vice-chair, or
+        an appointee on one of its fora's seats (carry-overs included) — the reminders' audience."""
+        from fora.models import Appointment
+
+        from .models import Chairmanship, KKRMembership
+
+        person = OuterRef("pk")
+        return self.filter(
+            Exists(KKRMembership.objects.for_council(council).active_on(on).filter(person=person))
+            | Exists(Chairmanship.objects.for_council(council).active_on(on).filter(person=person))
+            | Exists(Appointment.objects.for_council(council).active_on(on).filter(person=person))
+        )
+
 
 # The order roles are listed in: council seat, KKR membership, chair posts, appointments.
 ROLE_KINDS = ("seat", "membership", "chair", "appointment")
@@ -196,6 +213,10 @@ def person_roles(person, on: date | None = None) -> tuple[list[Role], list[Perio
     return current, history
 
 
+# How far back the calendar feeds reach: a subscriber's calendar keeps the last year's meetings.
+CALENDAR_HISTORY = timedelta(days=366)
+
+
 class MeetingQuerySet(models.QuerySet):
     def for_council(self, council) -> MeetingQuerySet:
         return self.filter(council=council)
@@ -221,6 +242,12 @@ class MeetingQuerySet(models.QuerySet):
         return self.select_related("council").prefetch_related(
             Prefetch("agenda_items", queryset=AgendaItem.objects.select_related("policy_area"))
         )
+
+    def for_calendar(self, now: datetime | None = None) -> MeetingQuerySet:
+        """What a calendar feed carries: a year back and everything ahead, cancelled ones included
+        (so calendars remove them), with council and agenda, in starting order."""
+        since = (now or timezone.now()) - CALENDAR_HISTORY
+        return self.filter(ends_at__gte=since).with_agenda().order_by("starts_at", "pk")
 
     def for_person(self, person, on: date | None = None) -> MeetingQuerySet:
         """Meetings of the KKRs the person belongs to or represents (see ``CouncilQuerySet.of_person``)."""

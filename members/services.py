@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from .models import Chairmanship, Council, CouncilSeat, ElectionPeriod, KKRMembership, Municipality, Person
+from .models import (
+    CalendarFeed,
+    Chairmanship,
+    Council,
+    CouncilSeat,
+    ElectionPeriod,
+    KKRMembership,
+    Meeting,
+    Municipality,
+    Person,
+)
 
 DAY = dt.timedelta(days=1)
 
@@ -223,3 +235,89 @@ def elect_chair(
     )
     chairmanship.save_checked()
     return chairmanship
+
+
+# What a calendar shows as the meeting's when and where: a change is a new version of the event
+# (its SEQUENCE), so calendar apps replace the copy they have instead of keeping the old time.
+MEETING_CALENDAR_FIELDS = ("starts_at", "ends_at", "place")
+
+
+def meeting_moved(*, meeting: Meeting, stored: Meeting | None = None) -> bool:
+    """Whether saving ``meeting`` changes its calendar time or place; refuses to move a cancelled one.
+
+    The admin's form calls it before saving (the message lands on the form), ``save_meeting`` again
+    with the row locked.
+    """
+    if meeting.pk is None:
+        return False
+    if stored is None:
+        stored = Meeting.objects.filter(pk=meeting.pk).first()
+    if stored is None:
+        return False
+    moved = any(getattr(meeting, name) != getattr(stored, name) for name in MEETING_CALENDAR_FIELDS)
+    if moved and stored.status == Meeting.Status.CANCELLED:
+        raise ValidationError(_("Et aflyst møde kan ikke flyttes. Opret et nyt møde i stedet."))
+    return moved
+
+
+@transaction.atomic
+def save_meeting(*, meeting: Meeting) -> Meeting:
+    """Create or change a meeting; a moved one (time or place changed) gets the next ``sequence``.
+
+    The stored row is locked and compared, so two staff moving the same meeting at once give two
+    versions, never one. A cancelled meeting is not moved (calendars have already removed it).
+    """
+    if meeting.pk is not None:
+        stored = Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
+        if stored is not None:
+            moved = meeting_moved(meeting=meeting, stored=stored)
+            meeting.sequence = stored.sequence + 1 if moved else stored.sequence
+    meeting.save_checked()
+    return meeting
+
+
+@transaction.atomic
+def cancel_meeting(*, meeting: Meeting) -> Meeting:
+    """Cancel a planned meeting: it stays in the calendar feeds as STATUS:CANCELLED, one version up."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if meeting.status != Meeting.Status.PLANNED:
+        raise ValidationError(
+            _("%(meeting)s er %(status)s og kan ikke aflyses.")
+            % {"meeting": meeting.title, "status": meeting.get_status_display()}
+        )
+    meeting.status = Meeting.Status.CANCELLED
+    meeting.sequence += 1
+    meeting.save_checked(update_fields=["status", "sequence"])
+    return meeting
+
+
+@transaction.atomic
+def mark_meeting_held(*, meeting: Meeting, now: dt.datetime | None = None) -> Meeting:
+    """Record that a planned meeting took place (only once it has begun)."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if meeting.status != Meeting.Status.PLANNED:
+        raise ValidationError(
+            _("%(meeting)s er %(status)s og kan ikke markeres som afholdt.")
+            % {"meeting": meeting.title, "status": meeting.get_status_display()}
+        )
+    if meeting.starts_at > (now or timezone.now()):
+        raise ValidationError(_("%(meeting)s er ikke begyndt endnu.") % {"meeting": meeting.title})
+    meeting.status = Meeting.Status.HELD
+    meeting.save_checked(update_fields=["status"])
+    return meeting
+
+
+@transaction.atomic
+def ensure_calendar_feed(*, person: Person) -> CalendarFeed:
+    """The person's personal calendar feed, made on first use (safe to call again)."""
+    feed, _created = CalendarFeed.objects.get_or_create(person=person, defaults={"nonce": secrets.token_hex(32)})
+    return feed
+
+
+@transaction.atomic
+def rotate_calendar_feed(*, person: Person) -> CalendarFeed:
+    """A new secret for the person's feed: the old URL stops working at once (404)."""
+    feed, _created = CalendarFeed.objects.update_or_create(
+        person=person, defaults={"nonce": secrets.token_hex(32), "rotated_at": timezone.now()}
+    )
+    return feed

@@ -8,6 +8,9 @@ urlpatterns = [
     path("blaa-bog/eksport.<str:fmt>", directory.export, name="blaa_bog_export"),
     path("personer/<slug:slug>/", views.person_detail, name="person_detail"),
     path("moeder/", views.meeting_list, name="meeting_list"),
+    path("moeder/<int:pk>/", views.meeting_detail, name="meeting_detail"),
+    path("moeder/kkr/<slug:slug>.ics", views.council_feed, name="council_feed"),
+    path("kalender/<str:token>.ics", views.personal_feed, name="personal_feed"),
     path("min-side/", views.my_page, name="my_page"),
     path("om-kkr/", views.about, name="about"),
 ]

@@ -13,19 +13,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from agreements.models import Agreement, Milestone
 from fora.models import Forum
 from fora.querysets import seating
+from reminders import services as reminder_services
 
-from . import profile
+from . import calendar, profile, services
 from .access import browse_required, can_see_contact_details
-from .forms import ContactDetailsForm
+from .forms import ContactDetailsForm, ReminderPreferencesForm
 from .models import (
     Chairmanship,
     Council,
@@ -130,29 +132,89 @@ def meeting_list(request):
     return TemplateResponse(request, "members/meeting_list.html", context)
 
 
+@require_safe
+@browse_required
+def meeting_detail(request, pk):
+    meeting = get_or_404(Meeting.objects.with_agenda(), pk=pk)
+    context = {"meeting": meeting, "agenda": list(meeting.agenda_items.all())}
+    return TemplateResponse(request, "members/meeting_detail.html", context)
+
+
+def ics_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    # Feeds change when a meeting moves; calendar apps should fetch again rather than trust a cache.
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@require_safe
+@browse_required
+def council_feed(request, slug):
+    """One KKR's meetings as a calendar feed.
+
+    As open as the KKR's page (``can_browse``): public when the Blå Bog is public, else for a
+    signed-in session (downloading the file). A calendar app cannot sign in, so for a subscription
+    members use their personal feed on Min side, whose secret URL needs no login.
+    """
+    council = get_or_404(Council.objects.all(), slug=slug)
+    meetings = list(Meeting.objects.for_council(council).for_calendar())
+    return ics_response(calendar.feed_ics(name=council.name, meetings=meetings), f"{council.slug}.ics")
+
+
+@require_safe
+def personal_feed(request, token):
+    """A person's meetings and deadlines at their secret URL (no login: calendar apps fetch it)."""
+    feed = calendar.feed_for_token(token)
+    if feed is None:
+        raise Http404
+    person = feed.person
+    meetings = list(Meeting.objects.for_person(person).for_calendar())
+    milestones = list(Milestone.objects.for_person(person).for_members().for_calendar())
+    name = _("KKR – %(name)s") % {"name": person.name}
+    return ics_response(calendar.feed_ics(name=name, meetings=meetings, milestones=milestones), "kkr.ics")
+
+
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def my_page(request):
-    person = Person.objects.with_roles().filter(user=request.user).first()
+    """Min side: three forms on one page, told apart by their submit button's name."""
+    person = Person.objects.with_roles().select_related("calendar_feed").filter(user=request.user).first()
     if person is None:
         return TemplateResponse(request, "members/my_page_unlinked.html", {})
+    form = ContactDetailsForm(initial=ContactDetailsForm.initial_for(person))
+    reminders_initial = {"kinds": sorted(reminder_services.wanted_kinds(person))}
+    reminder_form = ReminderPreferencesForm(initial=reminders_initial)
     if request.method == "POST":
-        form = ContactDetailsForm(request.POST, initial=ContactDetailsForm.initial_for(person))
-        if form.is_valid():
-            if form.has_changed():
-                profile.update_own_contact_details(person=person, changed_by=request.user, **form.cleaned_data)
-                messages.success(request, _("Dine kontaktoplysninger er gemt."))
-            else:
-                messages.info(request, _("Der var ingen ændringer at gemme."))
-            return redirect("my_page")
-    else:
-        form = ContactDetailsForm(initial=ContactDetailsForm.initial_for(person))
+        if "rotate_feed" in request.POST:
+            services.rotate_calendar_feed(person=person)
+            messages.success(request, _("Dit kalenderlink er nyt. Det gamle link virker ikke længere."))
+            return redirect(reverse("my_page") + "#kalender")
+        if "save_reminders" in request.POST:
+            reminder_form = ReminderPreferencesForm(request.POST, initial=reminders_initial)
+            if reminder_form.is_valid():
+                wanted = set(reminder_form.cleaned_data["kinds"])
+                reminder_services.set_reminder_preferences(person=person, wanted_kinds=wanted)
+                messages.success(request, _("Dine valg af påmindelser er gemt."))
+                return redirect(reverse("my_page") + "#paamindelser")
+        else:
+            form = ContactDetailsForm(request.POST, initial=ContactDetailsForm.initial_for(person))
+            if form.is_valid():
+                if form.has_changed():
+                    profile.update_own_contact_details(person=person, changed_by=request.user, **form.cleaned_data)
+                    messages.success(request, _("Dine kontaktoplysninger er gemt."))
+                else:
+                    messages.info(request, _("Der var ingen ændringer at gemme."))
+                return redirect("my_page")
     current, history = person_roles(person)
+    feed = getattr(person, "calendar_feed", None)
     context = {
         "person": person,
         "current_roles": current,
         "history": history,
         "form": form,
+        "reminder_form": reminder_form,
+        "feed_url": calendar.feed_url(feed) if feed else None,
         **person_agenda(person),
     }
     return TemplateResponse(request, "members/my_page.html", context)

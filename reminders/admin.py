@@ -1,7 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from kkr_portal.admin_scope import CouncilScopedAdmin
 
+from . import services
 from .models import Delivery, ReminderOptOut, ReminderRule
 
 
@@ -14,16 +18,46 @@ class ReminderRuleAdmin(CouncilScopedAdmin, admin.ModelAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(CouncilScopedAdmin, admin.ModelAdmin):
-    list_display = ["email", "occasion_type", "occasion_id", "due_at", "status", "attempts", "sent_at"]
-    list_filter = ["status", "occasion_type", "rule"]
+    list_display = [
+        "email",
+        "occasion_type",
+        "occasion_id",
+        "due_at",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "short_error",
+        "sent_at",
+    ]
+    list_filter = ["status", "occasion_type", "rule", "attempts"]
     list_select_related = ["rule"]
     search_fields = ["email", "last_error"]
     date_hierarchy = "due_at"
-    # The outbox is written by the reminder tasks only.
+    actions = ["retry_failed"]
+    # The outbox is written by the reminder tasks only; status changes go through the action.
     readonly_fields = [field.name for field in Delivery._meta.fields]
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        # A deleted row would be planned and sent again: the outbox is the record of what went out.
+        return False
+
+    @admin.display(description=_("seneste fejl"), ordering="last_error")
+    def short_error(self, delivery: Delivery) -> str:
+        return Truncator(delivery.last_error).chars(80)
+
+    @admin.action(description=_("Prøv valgte fejlede udsendelser igen"), permissions=["change"])
+    def retry_failed(self, request, queryset):
+        count = services.retry_failed(deliveries=queryset)
+        if count:
+            message = ngettext("%(count)d udsendelse sendes igen.", "%(count)d udsendelser sendes igen.", count) % {
+                "count": count
+            }
+            self.message_user(request, message, messages.SUCCESS)
+        else:
+            self.message_user(request, _("Ingen af de valgte udsendelser er fejlet."), messages.WARNING)
 
 
 @admin.register(ReminderOptOut)

@@ -12,6 +12,8 @@ from kkr_portal.db import check_constraint as _check
 from kkr_portal.db import unique_constraint as _unique
 from members.models import Person
 
+from .querysets import DeliveryQuerySet
+
 
 class ReminderKind(models.TextChoices):
     MEETING = "meeting", _("møder")
@@ -93,6 +95,8 @@ class Delivery(models.Model):
     last_error = models.TextField(_("seneste fejl"), blank=True)
     sent_at = models.DateTimeField(_("sendt"), null=True, blank=True)
     created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
+
+    objects = DeliveryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-due_at"]

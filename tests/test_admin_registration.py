@@ -21,6 +21,7 @@ from agreements.models import Agreement, AgreementKind, Milestone, MunicipalAppr
 from fora.models import Appointment, Forum, ForumKind, Seat
 from members.models import (
     AgendaItem,
+    CalendarFeed,
     Chairmanship,
     Council,
     CouncilSeat,
@@ -225,6 +226,7 @@ ROW_BUILDERS: dict[type, Callable[[int], object]] = {
     ReminderRule: lambda n: ReminderRule(kind="milestone", days_before=100 + n % 200, audience="secretariat"),
     Delivery: _delivery,
     ReminderOptOut: lambda n: ReminderOptOut(person=factories.PersonFactory(), kind="meeting"),
+    CalendarFeed: lambda n: CalendarFeed(person=factories.PersonFactory(), nonce=f"{n:064x}"),
     StaffAssignment: lambda n: StaffAssignment(
         user=factories.UserFactory(is_staff=True), council=Council.objects.get(slug="syddanmark")
     ),

@@ -1,0 +1,230 @@
+"""Writes of the reminders app: preferences, planning the outbox, sending one delivery, retrying.
+
+The pipeline (DESIGN.md, "The pipeline in detail"): the plan task inserts the deliveries that
+have come due under a unique constraint (a second tick adds nothing), then queues one send task
+per ready row after the commit. The send task locks its row, re-checks the occasion and the
+recipient, sends and marks the row sent in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import smtplib
+import socket
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from members.models import Person
+
+from . import querysets
+from .models import Delivery, ReminderKind, ReminderOptOut, ReminderRule
+
+logger = logging.getLogger(__name__)
+
+
+# --- preferences ------------------------------------------------------------------------------
+
+
+def wanted_kinds(person: Person) -> set[str]:
+    """The kinds of reminder the person receives: every kind they have not turned off."""
+    opted_out = set(ReminderOptOut.objects.filter(person=person).values_list("kind", flat=True))
+    return set(ReminderKind.values) - opted_out
+
+
+@transaction.atomic
+def set_reminder_preferences(*, person: Person, wanted_kinds: set[str]) -> None:
+    """Opt the person out of exactly the kinds they do not want; running it twice changes nothing."""
+    unknown = set(wanted_kinds) - set(ReminderKind.values)
+    if unknown:
+        raise ValueError(f"Unknown reminder kinds: {sorted(unknown)}")
+    unwanted = set(ReminderKind.values) - set(wanted_kinds)
+    ReminderOptOut.objects.filter(person=person).exclude(kind__in=unwanted).delete()
+    # ignore_conflicts: a concurrent save of the same form must not fail on the unique constraint.
+    ReminderOptOut.objects.bulk_create(
+        [ReminderOptOut(person=person, kind=kind) for kind in sorted(unwanted)], ignore_conflicts=True
+    )
+
+
+@transaction.atomic
+def unsubscribe(*, person: Person, kind: str) -> None:
+    """Turn one kind off (the one-click link in a reminder); harmless when it is off already."""
+    set_reminder_preferences(person=person, wanted_kinds=wanted_kinds(person) - {kind})
+
+
+# --- planning ---------------------------------------------------------------------------------
+
+
+def _queue(delivery_ids: list[int], *, countdown: float | None = None) -> None:
+    from .tasks import send_delivery
+
+    for delivery_id in delivery_ids:
+        send_delivery.apply_async((delivery_id,), countdown=countdown)
+
+
+@transaction.atomic
+def plan_deliveries(*, now: dt.datetime | None = None) -> int:
+    """Insert the deliveries that have come due; returns how many rows the rules asked for.
+
+    The unique constraint settles duplicates: a second tick, or two at once, inserts nothing new.
+    """
+    now = now or timezone.now()
+    rows = []
+    for rule in ReminderRule.objects.filter(is_active=True):
+        for occasion in querysets.due_occasions(rule, now):
+            due = querysets.due_at(occasion.at, rule.days_before)
+            rows.extend(
+                Delivery(
+                    rule=rule,
+                    occasion_type=occasion.kind,
+                    occasion_id=occasion.pk,
+                    occasion_at=occasion.at,
+                    recipient_id=person_id,
+                    email=email,
+                    due_at=due,
+                )
+                for person_id, email in sorted(querysets.recipients(rule, occasion), key=lambda r: r[1])
+            )
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    return len(rows)
+
+
+@transaction.atomic
+def queue_ready_deliveries(*, now: dt.datetime | None = None) -> list[int]:
+    """Queue one send task, after the commit, for every ready row no task is waiting for.
+
+    New rows have no ``queued_at``; a row queued long ago lost its message (Redis is disposable,
+    the database is the truth). ``skip_locked``: two ticks at once queue each row once.
+    """
+    now = now or timezone.now()
+    ids = list(
+        Delivery.objects.to_queue(now)
+        .order_by("due_at", "pk")
+        .select_for_update(skip_locked=True)
+        .values_list("pk", flat=True)
+    )
+    if ids:
+        Delivery.objects.filter(pk__in=ids).update(queued_at=now)
+        transaction.on_commit(lambda: _queue(ids))
+    return ids
+
+
+@transaction.atomic
+def retry_failed(*, deliveries) -> int:
+    """Give failed deliveries a fresh set of attempts and queue them after the commit."""
+    ids = list(deliveries.filter(status=Delivery.Status.FAILED).values_list("pk", flat=True))
+    now = timezone.now()
+    Delivery.objects.filter(pk__in=ids).update(
+        status=Delivery.Status.PENDING, attempts=0, next_attempt_at=None, queued_at=now
+    )
+    if ids:
+        transaction.on_commit(lambda: _queue(ids))
+    return len(ids)
+
+
+# --- sending ----------------------------------------------------------------------------------
+
+
+class TransientError(Exception):
+    """The SMTP server may accept the message later: 4xx, timeout, connection refused."""
+
+
+def classify(error: BaseException) -> bool:
+    """``True`` if the error is worth retrying, ``False`` if it is permanent (5xx)."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _message in error.recipients.values()]
+        return any(400 <= code < 500 for code in codes)
+    if isinstance(error, smtplib.SMTPResponseException):
+        return 400 <= error.smtp_code < 500
+    return isinstance(error, smtplib.SMTPException | OSError | socket.timeout | SoftTimeLimitExceeded)
+
+
+def _still_due(delivery: Delivery, now: dt.datetime) -> tuple[querysets.Occasion | None, str]:
+    """The occasion as it is now, and why the delivery must not be sent any more (``""``: send it)."""
+    if not delivery.rule.is_active:
+        return None, "Reglen er slået fra."
+    occasion = querysets.current_occasion(delivery.occasion_type, delivery.occasion_id)
+    if occasion is None:
+        return None, "Anledningen findes ikke længere, er aflyst, gennemført eller ophørt."
+    if occasion.at != delivery.occasion_at:
+        return None, "Anledningen er flyttet; påmindelsen for det nye tidspunkt planlægges for sig."
+    if occasion.at <= now:
+        return None, "Anledningen er overstået."
+    if (delivery.recipient_id, delivery.email) not in querysets.recipients(delivery.rule, occasion):
+        return None, "Modtageren skal ikke længere have påmindelsen (fravalgt, ny e-mail eller ikke længere med)."
+    return occasion, ""
+
+
+def _backoff(attempts: int) -> dt.timedelta:
+    return dt.timedelta(seconds=settings.REMINDERS_RETRY_BACKOFF * 2 ** (attempts - 1))
+
+
+def send_delivery(*, delivery_id: int) -> str:
+    """Send one delivery at most once; returns what happened (for logs and tests).
+
+    The row stays locked from the re-check until the outcome is committed, so a second task for
+    the same row (a redelivered message, a second worker) finds it locked or no longer pending
+    and does nothing. The one ambiguous case: the SMTP server accepted the message and the
+    worker died before the commit. The row is still pending and is sent again when its message
+    is redelivered or re-queued: a duplicate, at most one per killed worker process, within the
+    milliseconds between the server's "250" and the commit; its Message-ID is the same, so mail
+    clients fold it.
+    """
+    from .emails import reminder_message
+
+    with transaction.atomic():
+        now = timezone.now()
+        delivery = (
+            Delivery.objects.ready(now)
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("rule", "recipient")
+            .filter(pk=delivery_id)
+            .first()
+        )
+        if delivery is None:
+            return "not ready"
+        occasion, reason = _still_due(delivery, now)
+        if occasion is None:
+            delivery.status = Delivery.Status.SKIPPED
+            delivery.last_error = reason
+            delivery.save(update_fields=["status", "last_error"])
+            return "skipped"
+        delivery.attempts += 1
+        try:
+            reminder_message(delivery, occasion).send()
+        except Exception as error:
+            # Anything else than a transient SMTP error (a 5xx, a bug in a template) would fail the
+            # same way again: the row is failed at once, with the error, for the admin to see.
+            transient = classify(error)
+            if not transient:
+                logger.exception("Reminder %s cannot be sent", delivery.pk)
+            retry = transient and delivery.attempts < settings.REMINDERS_MAX_ATTEMPTS
+            return _record_failure(delivery, error, retry=retry)
+        delivery.status = Delivery.Status.SENT
+        delivery.sent_at = timezone.now()
+        delivery.last_error = ""
+        delivery.next_attempt_at = None
+        delivery.save(update_fields=["status", "sent_at", "attempts", "last_error", "next_attempt_at"])
+        return "sent"
+
+
+def _record_failure(delivery: Delivery, error: BaseException, *, retry: bool) -> str:
+    delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
+    if retry:
+        backoff = _backoff(delivery.attempts)
+        delivery.next_attempt_at = timezone.now() + backoff
+        # The sweep leaves the row to the retry queued below until it is overdue itself.
+        delivery.queued_at = delivery.next_attempt_at
+        delivery.save(update_fields=["attempts", "last_error", "next_attempt_at", "queued_at"])
+        delivery_id = delivery.pk
+        transaction.on_commit(lambda: _queue([delivery_id], countdown=backoff.total_seconds()))
+        logger.warning("Reminder %s: attempt %s failed, retrying: %s", delivery.pk, delivery.attempts, error)
+        return "retry"
+    delivery.status = Delivery.Status.FAILED
+    delivery.next_attempt_at = None
+    delivery.save(update_fields=["status", "attempts", "last_error", "next_attempt_at"])
+    logger.error("Reminder %s failed after %s attempt(s): %s", delivery.pk, delivery.attempts, error)
+    return "failed"

@@ -1,0 +1,22 @@
+"""The reminder tasks: small, given ids only, safe to run twice (the outbox rows hold the state)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(ignore_result=True)
+def plan_reminders() -> dict:
+    """Beat, every few minutes: insert the deliveries that have come due, then queue every ready
+    row that no task is waiting for (new rows, retries that are due, and lost messages)."""
+    planned = services.plan_deliveries()
+    queued = services.queue_ready_deliveries()
+    return {"planned": planned, "queued": len(queued)}
+
+
+@shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True)
+def send_delivery(delivery_id: int) -> str:
+    """Send one delivery; a second message for the same row does nothing (see the service)."""
+    return services.send_delivery(delivery_id=delivery_id)

@@ -1,0 +1,115 @@
+"""The reminder emails: Danish, both parts, stable Message-ID, one-click unsubscribe, .ics."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+import time_machine
+from django.core import mail
+from django.utils import translation
+from icalendar import Calendar
+
+from reminders import emails, services, tasks
+from reminders.models import Delivery
+from tests.reminders.conftest import MEETING_AT, milestone
+from tests.rules_helpers import COPENHAGEN
+
+pytestmark = pytest.mark.django_db
+
+WEEK_BEFORE = MEETING_AT - dt.timedelta(days=7)
+
+
+def sent_to(email: str, at: dt.datetime = WEEK_BEFORE):
+    with time_machine.travel(at, tick=False):
+        services.plan_deliveries()
+        delivery = Delivery.objects.get(email=email)
+        tasks.send_delivery(delivery.pk)
+    (message,) = [message for message in mail.outbox if message.to == [email]]
+    return delivery, message
+
+
+@pytest.fixture
+def anne_mail(meeting, settings):
+    settings.SITE_URL = "https://kkr.example.dk"
+    return sent_to("anne@example.dk")
+
+
+def test_a_meeting_reminder_has_the_essentials_in_both_parts(anne_mail, meeting):
+    _delivery, message = anne_mail
+    html = message.alternatives[0][0]
+    assert message.alternatives[0][1] == "text/html"
+    for part in (message.body, html):
+        assert "KKR-møde december" in part
+        assert "mandag 7. december 2026" in part
+        assert "10.00" in part  # Danish time, not the 09:00 UTC stored
+        assert "Odense Rådhus" in part
+        assert f"https://kkr.example.dk/moeder/{meeting.pk}/" in part
+        assert "https://kkr.example.dk/min-side/" in part
+    assert "Påmindelse" in message.subject
+    assert "KKR Syddanmark" in message.subject
+    assert "&lt;" not in message.body
+
+
+def test_the_message_id_is_derived_from_the_delivery_and_stable(anne_mail, meeting):
+    delivery, message = anne_mail
+    pattern = rf"<delivery-{delivery.pk}-[0-9a-f]{{16}}@kkr\.example\.dk>"
+    assert re.fullmatch(pattern, message.extra_headers["Message-ID"])
+    assert message.message()["Message-ID"] == message.extra_headers["Message-ID"]
+    assert emails.message_id(delivery) == message.extra_headers["Message-ID"]
+    other = Delivery.objects.exclude(pk=delivery.pk).first()
+    assert emails.message_id(other) != emails.message_id(delivery)
+
+
+def test_the_reminder_carries_a_one_click_unsubscribe_header(anne_mail):
+    delivery, message = anne_mail
+    header = message.extra_headers["List-Unsubscribe"]
+    assert re.fullmatch(r"<https://kkr\.example\.dk/paamindelser/frameld/[^/>]+/>", header)
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert header[1:-1] in message.body
+    assert emails.read_unsubscribe_token(header.split("/")[-2]) == (delivery.recipient_id, "meeting")
+
+
+def test_a_meeting_reminder_has_the_meeting_as_an_ics_attachment(anne_mail, meeting):
+    _delivery, message = anne_mail
+    ((name, content, mimetype),) = message.attachments
+    assert name == "moede.ics"
+    assert mimetype.startswith("text/calendar")
+    (event,) = Calendar.from_ical(content).walk("VEVENT")
+    assert event.decoded("dtstart") == MEETING_AT
+    assert str(event["location"]) == "Odense Rådhus"
+
+
+def test_the_message_renders_as_multipart_mime(anne_mail):
+    _delivery, message = anne_mail
+    raw = message.message().as_string()
+    assert "multipart/mixed" in raw
+    assert "multipart/alternative" in raw
+    assert "text/calendar" in raw
+
+
+def test_a_secretariat_reminder_has_no_unsubscribe_link_but_says_why_it_came(syddanmark, secretariat, settings):
+    settings.SITE_URL = "https://kkr.example.dk"
+    due = milestone(syddanmark, dt.date(2026, 12, 31))
+    _delivery, message = sent_to("sara@kl.dk", dt.datetime(2026, 12, 1, 8, 0, tzinfo=COPENHAGEN))
+    assert "List-Unsubscribe" not in message.extra_headers
+    assert "kontakt i sekretariatet for KKR Syddanmark" in message.body
+    assert "torsdag 31. december 2026" in message.body
+    assert f"https://kkr.example.dk/aftaler/{due.agreement_id}/" in message.body
+    assert "Godkendelse i kommunalbestyrelserne" in message.subject
+    assert not message.attachments
+
+
+def test_a_member_milestone_reminder_has_an_unsubscribe_link_for_milestones(syddanmark, members, secretariat):
+    milestone(syddanmark, dt.date(2026, 12, 31), audience="members")
+    delivery, message = sent_to("bo@example.dk", dt.datetime(2026, 12, 24, 8, 0, tzinfo=COPENHAGEN))
+    token = message.extra_headers["List-Unsubscribe"].split("/")[-2]
+    assert emails.read_unsubscribe_token(token) == (delivery.recipient_id, "milestone")
+
+
+def test_the_reminder_is_in_danish_whatever_language_is_active(meeting):
+    with translation.override("en"):
+        _delivery, message = sent_to("bo@example.dk")
+    assert "Påmindelse om møde i KKR Syddanmark" in message.body
+    assert "mandag 7. december 2026" in message.body

@@ -1,0 +1,272 @@
+"""Planning: which deliveries the plan task writes to the outbox, and which send tasks it queues."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from fora import services as fora_services
+from members import services as member_services
+from reminders import querysets, services, tasks
+from reminders.models import Delivery, ReminderKind, ReminderOptOut, ReminderRule
+from tests import factories
+from tests.reminders.conftest import MEETING_AT, kkr_member, meeting_at, milestone
+from tests.rules_helpers import COPENHAGEN, councillor
+
+pytestmark = pytest.mark.django_db
+
+UTC = dt.UTC
+WEEK_BEFORE = MEETING_AT - dt.timedelta(days=7)
+
+
+def plan(at: dt.datetime) -> int:
+    with time_machine.travel(at, tick=False):
+        return services.plan_deliveries()
+
+
+def emails(**filters) -> list[str]:
+    return sorted(Delivery.objects.filter(**filters).values_list("email", flat=True))
+
+
+# --- when a reminder is due -------------------------------------------------------------------
+
+
+def test_due_at_is_the_same_wall_clock_time_days_before():
+    assert querysets.due_at(MEETING_AT, 7) == dt.datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+
+def test_due_at_keeps_the_local_hour_across_the_switch_to_winter_time():
+    # 10:00 on Monday 26 October (CET, UTC+1) → 10:00 on Sunday 25 October (CET since 03:00).
+    monday = dt.datetime(2026, 10, 26, 10, 0, tzinfo=COPENHAGEN)
+    assert querysets.due_at(monday, 1) == dt.datetime(2026, 10, 25, 9, 0, tzinfo=UTC)
+    # 10:00 on 1 November (CET) → 10:00 on 18 October (CEST, UTC+2).
+    assert querysets.due_at(dt.datetime(2026, 11, 1, 10, 0, tzinfo=COPENHAGEN), 14) == dt.datetime(
+        2026, 10, 18, 8, 0, tzinfo=UTC
+    )
+
+
+def test_a_due_time_in_the_skipped_hour_resolves_to_one_instant():
+    # 02:30 on 29 March 2026 does not exist in Copenhagen; fold=0 reads it with the winter offset.
+    occasion = dt.datetime(2026, 3, 30, 2, 30, tzinfo=COPENHAGEN)
+    assert querysets.due_at(occasion, 1) == dt.datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+
+
+def test_a_due_time_in_the_repeated_hour_resolves_to_its_first_occurrence():
+    occasion = dt.datetime(2026, 10, 26, 2, 30, tzinfo=COPENHAGEN)
+    assert querysets.due_at(occasion, 1) == dt.datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+
+
+def test_a_date_only_occasion_is_at_eight_in_the_morning_danish_time_summer_and_winter():
+    assert querysets.local_morning(dt.date(2026, 6, 1)) == dt.datetime(2026, 6, 1, 6, 0, tzinfo=UTC)
+    assert querysets.local_morning(dt.date(2026, 12, 1)) == dt.datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
+
+
+# --- meetings -----------------------------------------------------------------------------------
+
+
+def test_nothing_is_planned_before_the_due_time(meeting):
+    assert plan(WEEK_BEFORE - dt.timedelta(minutes=1)) == 0
+    assert not Delivery.objects.exists()
+
+
+def test_at_the_due_time_every_member_and_substitute_gets_one_delivery(meeting):
+    plan(WEEK_BEFORE)
+    assert emails() == ["anne@example.dk", "bo@example.dk", "carl@example.dk"]
+    row = Delivery.objects.get(email="anne@example.dk")
+    assert (row.occasion_type, row.occasion_id, row.occasion_at) == ("meeting", meeting.pk, MEETING_AT)
+    assert row.due_at == WEEK_BEFORE
+    assert row.rule == ReminderRule.objects.get(kind="meeting", days_before=7)
+    assert row.recipient.email == "anne@example.dk"
+    assert row.status == Delivery.Status.PENDING
+
+
+def test_planning_twice_adds_nothing(meeting):
+    plan(WEEK_BEFORE)
+    first = set(Delivery.objects.values_list("pk", "email"))
+    plan(WEEK_BEFORE + dt.timedelta(minutes=5))
+    assert set(Delivery.objects.values_list("pk", "email")) == first
+
+
+def test_the_plan_task_run_twice_is_harmless(meeting, queued, django_capture_on_commit_callbacks):
+    with time_machine.travel(WEEK_BEFORE, tick=False), django_capture_on_commit_callbacks(execute=True):
+        tasks.plan_reminders()
+        tasks.plan_reminders()
+    assert Delivery.objects.count() == 3
+    assert sorted(pk for pk, _countdown in queued) == sorted(Delivery.objects.values_list("pk", flat=True))
+
+
+def test_a_reminder_whose_due_time_passed_more_than_a_day_ago_is_not_planned(meeting):
+    plan(WEEK_BEFORE + dt.timedelta(days=1, minutes=1))
+    assert not Delivery.objects.exists()
+
+
+def test_a_reminder_is_still_planned_within_a_day_of_its_due_time(meeting):
+    plan(WEEK_BEFORE + dt.timedelta(hours=23))
+    assert Delivery.objects.count() == 3
+
+
+def test_a_meeting_created_hours_before_it_starts_gets_its_one_day_reminder(members):
+    now = dt.datetime(2026, 12, 7, 8, 0, tzinfo=COPENHAGEN)
+    meeting_at(now + dt.timedelta(hours=3))
+    plan(now)
+    assert set(Delivery.objects.values_list("rule__days_before", flat=True)) == {1}
+
+
+def test_a_cancelled_meeting_is_not_planned(meeting):
+    member_services.cancel_meeting(meeting=meeting)
+    assert plan(WEEK_BEFORE) == 0
+
+
+def test_a_meeting_that_has_begun_is_not_planned(members):
+    meeting_at(MEETING_AT)
+    assert plan(MEETING_AT + dt.timedelta(minutes=1)) == 0
+
+
+def test_a_member_without_an_email_is_skipped(meeting, odense, period):
+    kkr_member(odense, period, "")
+    plan(WEEK_BEFORE)
+    assert Delivery.objects.count() == 3
+
+
+def test_people_without_an_email_are_listed_for_the_secretariat(members, odense, period, syddanmark):
+    silent = kkr_member(odense, period, "").person
+    assert list(querysets.members_without_email(syddanmark, MEETING_AT.date())) == [silent]
+
+
+def test_a_member_who_turned_meeting_reminders_off_is_skipped(meeting, members):
+    ReminderOptOut.objects.create(person=members[1].person, kind=ReminderKind.MEETING)
+    plan(WEEK_BEFORE)
+    assert emails() == ["anne@example.dk", "carl@example.dk"]
+
+
+def test_turning_off_another_kind_keeps_meeting_reminders(meeting, members):
+    ReminderOptOut.objects.create(person=members[1].person, kind=ReminderKind.MILESTONE)
+    plan(WEEK_BEFORE)
+    assert "bo@example.dk" in emails()
+
+
+def test_membership_is_judged_on_the_meeting_day(meeting, members):
+    member_services.end_membership(membership=members[1], ended_on=MEETING_AT.date() - dt.timedelta(days=1))
+    plan(WEEK_BEFORE)
+    assert "bo@example.dk" not in emails()
+
+
+def test_another_kkrs_members_are_not_told(meeting, roskilde, period):
+    kkr_member(roskilde, period, "sjaelland@example.dk")
+    plan(WEEK_BEFORE)
+    assert "sjaelland@example.dk" not in emails()
+
+
+def test_an_inactive_rule_plans_nothing(meeting):
+    ReminderRule.objects.filter(kind="meeting", days_before=7).update(is_active=False)
+    assert plan(WEEK_BEFORE) == 0
+
+
+def test_a_moved_meeting_is_planned_again_for_its_new_time(meeting):
+    plan(WEEK_BEFORE)
+    meeting.starts_at += dt.timedelta(days=1)
+    meeting.ends_at += dt.timedelta(days=1)
+    member_services.save_meeting(meeting=meeting)
+    plan(WEEK_BEFORE + dt.timedelta(days=1))
+    assert Delivery.objects.filter(occasion_at=MEETING_AT).count() == 3
+    assert Delivery.objects.filter(occasion_at=MEETING_AT + dt.timedelta(days=1)).count() == 3
+
+
+# --- milestones and term ends ---------------------------------------------------------------------
+
+
+def test_a_milestone_for_the_secretariat_reminds_the_kkr_secretariat_only(syddanmark, members, secretariat):
+    due = milestone(syddanmark, dt.date(2026, 12, 31))
+    plan(dt.datetime(2026, 12, 1, 8, 0, tzinfo=COPENHAGEN))
+    assert emails(occasion_type="milestone") == ["sara@kl.dk"]
+    row = Delivery.objects.get()
+    assert row.recipient is None
+    assert row.occasion_id == due.pk
+    assert row.occasion_at == dt.datetime(2026, 12, 31, 7, 0, tzinfo=UTC)
+
+
+def test_a_milestone_for_the_members_reminds_members_and_secretariat(syddanmark, members, secretariat):
+    milestone(syddanmark, dt.date(2026, 12, 31), audience="members")
+    plan(dt.datetime(2026, 12, 24, 8, 0, tzinfo=COPENHAGEN))
+    assert emails() == ["anne@example.dk", "bo@example.dk", "carl@example.dk", "sara@kl.dk"]
+
+
+def test_a_completed_milestone_is_not_planned(syddanmark, secretariat):
+    milestone(syddanmark, dt.date(2026, 12, 31), completed_on=dt.date(2026, 11, 20))
+    assert plan(dt.datetime(2026, 12, 1, 8, 0, tzinfo=COPENHAGEN)) == 0
+
+
+def appointed(odense, period, *, term_ends_on: dt.date | None):
+    person = councillor(odense, period)
+    appointment = fora_services.propose(
+        seat=factories.SeatFactory(), person=person, starts_on=period.starts_on, term_ends_on=term_ends_on
+    )
+    return fora_services.appoint(appointment=appointment, appointed_on=period.starts_on)
+
+
+def test_an_appointment_whose_term_ends_reminds_the_secretariat_sixty_days_before(odense, period, secretariat):
+    appointment = appointed(odense, period, term_ends_on=dt.date(2027, 3, 1))
+    plan(dt.datetime(2026, 12, 31, 8, 0, tzinfo=COPENHAGEN))
+    row = Delivery.objects.get()
+    assert (row.occasion_type, row.occasion_id, row.email) == ("term_end", appointment.pk, "sara@kl.dk")
+    assert row.occasion_at == dt.datetime(2027, 3, 1, 7, 0, tzinfo=UTC)
+
+
+def test_an_appointment_without_its_own_term_ends_with_the_period(odense, period, secretariat):
+    appointed(odense, period, term_ends_on=None)
+    ends = period.ends_on
+    plan(dt.datetime.combine(ends - dt.timedelta(days=60), dt.time(8, 0), tzinfo=COPENHAGEN))
+    assert Delivery.objects.get().occasion_at == querysets.local_morning(ends)
+
+
+def test_an_ended_appointment_is_not_planned(odense, period, secretariat):
+    appointment = appointed(odense, period, term_ends_on=dt.date(2027, 3, 1))
+    fora_services.end(appointment=appointment, ended_on=dt.date(2026, 12, 1), reason="resigned")
+    assert plan(dt.datetime(2026, 12, 31, 8, 0, tzinfo=COPENHAGEN)) == 0
+
+
+# --- queueing -------------------------------------------------------------------------------------
+
+
+def queue(at: dt.datetime, capture) -> list[int]:
+    with time_machine.travel(at, tick=False), capture(execute=True):
+        return services.queue_ready_deliveries()
+
+
+def test_each_new_delivery_is_queued_once_after_commit(meeting, queued, django_capture_on_commit_callbacks):
+    plan(WEEK_BEFORE)
+    ids = queue(WEEK_BEFORE, django_capture_on_commit_callbacks)
+    assert sorted(ids) == sorted(Delivery.objects.values_list("pk", flat=True))
+    assert sorted(pk for pk, _countdown in queued) == sorted(ids)
+    assert queue(WEEK_BEFORE + dt.timedelta(minutes=5), django_capture_on_commit_callbacks) == []
+    assert len(queued) == 3
+
+
+def test_a_pending_delivery_whose_message_was_lost_is_queued_again(
+    meeting, queued, django_capture_on_commit_callbacks, settings
+):
+    settings.REMINDERS_REQUEUE_AFTER = 600
+    plan(WEEK_BEFORE)
+    queue(WEEK_BEFORE, django_capture_on_commit_callbacks)
+    Delivery.objects.filter(email="bo@example.dk").update(status=Delivery.Status.SENT, sent_at=WEEK_BEFORE)
+    assert queue(WEEK_BEFORE + dt.timedelta(minutes=9), django_capture_on_commit_callbacks) == []
+    again = queue(WEEK_BEFORE + dt.timedelta(minutes=11), django_capture_on_commit_callbacks)
+    assert sorted(Delivery.objects.filter(pk__in=again).values_list("email", flat=True)) == [
+        "anne@example.dk",
+        "carl@example.dk",
+    ]
+
+
+def test_a_delivery_waiting_for_its_next_attempt_is_not_queued(meeting, queued, django_capture_on_commit_callbacks):
+    plan(WEEK_BEFORE)
+    Delivery.objects.update(next_attempt_at=WEEK_BEFORE + dt.timedelta(minutes=30))
+    assert queue(WEEK_BEFORE + dt.timedelta(minutes=29), django_capture_on_commit_callbacks) == []
+    assert len(queue(WEEK_BEFORE + dt.timedelta(minutes=30), django_capture_on_commit_callbacks)) == 3
+
+
+def test_beat_runs_the_plan_task_every_five_minutes(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["plan-reminders"]
+    assert entry["task"] == tasks.plan_reminders.name
+    assert entry["schedule"] == 300.0
