@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install dirs run setup test lint messages clean
+.PHONY: install dirs run setup test lint messages clean bench
 
 $(STAMP): pyproject.toml requirements/build-constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,16 @@ lint: install
 
 test: lint
 	$(BIN)/pytest
+
+# The benchmark (issue 6): synthetic data at Denmark's scale and 40x on PostgreSQL (throwaway
+# kkr_bench_* databases at BENCH_POSTGRES), gunicorn on 127.0.0.1; writes docs/performance.md.
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet --build-constraint requirements/build-constraints.txt -e ".[dev,bench]"
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP) dirs
+	$(PY) -m bench
 
 clean:
 	rm -rf var .pytest_cache

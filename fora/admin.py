@@ -97,6 +97,15 @@ class AppointmentAdmin(CouncilScopedAdmin, ImportAdminMixin, HistoryAdmin):
     # The status follows the process (propose → nominate → appoint → end) through the services.
     readonly_fields = ["status", "nominated_on", "appointed_on", "ended_on", "end_reason"]
     actions = ["nominate", "appoint", "end"]
+    # Who holds which seat from when is what the process decided: once past the proposal, these
+    # change only through the actions (end, then propose anew), never by rewriting the row.
+    fixed_after_proposal = ("seat", "person", "starts_on")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.status != Appointment.Status.PROPOSED:
+            fields += [name for name in self.fixed_after_proposal if name not in fields]
+        return fields
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -39,6 +39,10 @@ class StalePlan(ValidationError):
     """The data changed between the preview and "Anvend"."""
 
 
+class BlockedPlan(ValidationError):
+    """The plan has problems the secretariat must resolve by hand before it can be applied."""
+
+
 def mayor_field(municipality: Municipality) -> str:
     """The name of the form field (and error key) for a municipality's new mayor."""
     return f"mayor_{municipality.code}"
@@ -83,6 +87,30 @@ class PlannedSeat:
     existing: Seat | None = None  # a seat of the new period with the same label: linked, not created
 
 
+@dataclass(frozen=True)
+class SeatCollision:
+    """An old seat that cannot continue: the new period already has a seat with its label, and that
+    seat continues a different seat. Creating another would duplicate the label; linking would
+    silently re-point the other continuation. Only the secretariat knows which seat is which."""
+
+    previous: Seat
+    forum: Forum
+    existing: Seat
+
+    @property
+    def message(self) -> str:
+        return _(
+            "Pladsen »%(label)s« i %(forum)s kan ikke videreføres: valgperioden %(period)s har allerede en "
+            "plads »%(label)s«, som fortsætter pladsen »%(other)s«. Giv en af pladserne en anden betegnelse, "
+            "eller ret hvilken plads den fortsætter, og lav forhåndsvisningen igen."
+        ) % {
+            "label": self.previous.label,
+            "forum": self.forum,
+            "period": self.existing.period,
+            "other": self.existing.previous_seat.label,
+        }
+
+
 @dataclass
 class ChangeoverPlan:
     council: Council
@@ -97,6 +125,7 @@ class ChangeoverPlan:
     seats_created: list[PlannedSeat] = field(default_factory=list)
     seats_linked: list[PlannedSeat] = field(default_factory=list)
     fora_skipped: list[Forum] = field(default_factory=list)
+    seat_collisions: list[SeatCollision] = field(default_factory=list)
 
     @property
     def ends_on(self) -> dt.date:
@@ -113,6 +142,15 @@ class ChangeoverPlan:
             or self.seats_created
             or self.seats_linked
         )
+
+    @property
+    def problems(self) -> list[str]:
+        """What blocks applying the plan, in Danish."""
+        return [collision.message for collision in self.seat_collisions]
+
+    @property
+    def can_apply(self) -> bool:
+        return self.has_changes and not self.problems
 
     @property
     def token(self) -> str:
@@ -336,9 +374,13 @@ def plan_changeover(
         key=lambda seat: (seat.forum.name, seat.kind != Seat.Kind.MEMBER, seat.position, seat.label),
     )
     already_continued = set(Seat.objects.filter(previous_seat__in=old_seats).values_list("previous_seat_id", flat=True))
+    # Every seat of the new period, also those continuing another seat: a label is unique per
+    # forum and period, so any of them would collide with a seat created under the same label.
     same_label = {
         (seat.forum_id, seat.label): seat
-        for seat in Seat.objects.filter(forum__council=council, period=new_period, previous_seat__isnull=True)
+        for seat in Seat.objects.filter(forum__council=council, period=new_period).select_related(
+            "period", "previous_seat"
+        )
     }
     continuing: set[int] = set(already_continued)
     skipped: dict[int, Forum] = {}
@@ -351,6 +393,9 @@ def plan_changeover(
             continue
         existing = same_label.get((forum.pk, seat.label))
         if existing is not None:
+            if existing.previous_seat_id is not None:  # continues another seat (this one's was caught above)
+                plan.seat_collisions.append(SeatCollision(seat, forum, existing))
+                continue
             if existing.kind == seat.kind:
                 plan.seats_linked.append(PlannedSeat(seat, forum, existing))
                 continuing.add(seat.pk)
@@ -410,7 +455,8 @@ def apply_changeover(
     user=None,
     on: dt.date | None = None,
 ) -> ChangeoverResult:
-    """Write the plan in one transaction; refuse it if it is not the plan that was previewed.
+    """Write the plan in one transaction; refuse it if it is not the plan that was previewed, or if
+    it has problems (``BlockedPlan``).
 
     A second run finds nothing left to do and returns an empty result.
     """
@@ -419,6 +465,8 @@ def apply_changeover(
     # Two secretaries pressing "Anvend" at once: the second waits, then finds nothing to do.
     Council.objects.select_for_update().filter(pk=council.pk).first()
     plan = plan_changeover(council=council, new_period=new_period, mayors=mayors, on=on)
+    if plan.problems:
+        raise BlockedPlan(plan.problems)
     result = ChangeoverResult(appointments_carried_over=[a.pk for a in plan.appointments_carried_over])
     if not plan.has_changes:
         return result

@@ -173,12 +173,16 @@ class SeatQuerySet(models.QuerySet):
         return self.filter(forum__council=council)
 
     def vacant_on(self, on: date) -> SeatQuerySet:
-        from .models import Appointment
+        """Seats of the period containing the day, in fora active that day, that nobody holds (the
+        carry-over from the seat it continues counts as holding it). A dissolved forum's seats are
+        not vacancies to fill."""
+        from .models import Appointment, Forum
 
         held = Appointment.objects.active_on(on).filter(seat=OuterRef("pk"))
         carried_over = Appointment.objects.active_on(on).filter(seat=OuterRef("previous_seat"))
         return (
             self.filter(period__starts_on__lte=on, period__ends_on__gte=on)
+            .filter(forum__in=Forum.objects.active_on(on).values("pk"))
             .exclude(Exists(held))
             .exclude(Exists(carried_over))
         )

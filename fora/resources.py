@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.fields import Field
+from simple_history.utils import update_change_reason
 
 from kkr_portal import scoping
 from kkr_portal.admin_io import RowErrors, ServiceResource
@@ -95,10 +96,6 @@ class AppointmentResource(ServiceResource):
         ]
         export_order = fields
         use_transactions = True
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        return tuple(str(self.fields[name].column_name) for name in self._meta.fields)
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -243,12 +240,14 @@ class AppointmentResource(ServiceResource):
     def save_row(self, appointment, row, *, file_name: str):
         reason = self.change_reason(file_name)
         saved = services.propose(
-            seat=appointment.seat, person=appointment.person, starts_on=appointment.starts_on, note=appointment.note
+            seat=appointment.seat,
+            person=appointment.person,
+            starts_on=appointment.starts_on,
+            term_ends_on=appointment.term_ends_on,
+            note=appointment.note,
         )
-        if appointment.term_ends_on is not None:
-            saved.term_ends_on = appointment.term_ends_on
-            saved._change_reason = reason
-            saved.save_checked()
+        # The service writes the history record; it says where the row came from.
+        update_change_reason(saved, reason)
         if self.nominated_on is not None and self.status != Appointment.Status.PROPOSED:
             saved = services.nominate(appointment=saved, nominated_on=self.nominated_on)
         if self.status == Appointment.Status.APPOINTED:

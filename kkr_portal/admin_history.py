@@ -8,17 +8,23 @@
   the old version over the row. The portal keeps history, it never rewrites it, so that page
   answers 404 to GET and POST alike (the same answer as for a missing row).
 - ``ConcurrencyGuardMixin``: the change form carries the id of the row's latest history record
-  when it was opened; a save made after someone else changed the row is refused, naming them.
+  when it was opened; a save made after someone else changed the row is refused, naming them. A
+  save without the token is refused too (what it would overwrite is unknown).
+- ``InlineConcurrencyGuardMixin`` (a base of ``CouncilScopedInline``): the same for each inline
+  row; a row of a model without history is versioned by a fingerprint of its values.
 """
 
 from __future__ import annotations
+
+import hashlib
 
 from django import forms
 from django.db import models
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.functional import cached_property
+from django.utils.translation import gettext, gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
@@ -47,11 +53,39 @@ def stale_message(record) -> str:
     }
 
 
-def _guarded(form_class: type[forms.ModelForm]) -> type[forms.ModelForm]:
-    """``form_class`` with a hidden field holding the history id the form was opened on.
+def current_versions(model, pks) -> dict:
+    """Each row's newest history id, for many rows in one query (an inline's rows)."""
+    if not pks:
+        return {}
+    pk_name = model._meta.pk.attname
+    latest = model.history.filter(**{f"{pk_name}__in": pks}).values(pk_name).annotate(latest=models.Max("history_id"))
+    return {entry[pk_name]: str(entry["latest"]) for entry in latest}
+
+
+def fingerprint(instance) -> str:
+    """A row without history is versioned by its values: any change to them changes the token."""
+    values = repr([(field.attname, field.value_to_string(instance)) for field in instance._meta.concrete_fields])
+    return "f" + hashlib.sha256(values.encode()).hexdigest()[:32]
+
+
+def version_of(instance) -> str:
+    if not hasattr(type(instance), "history"):
+        return fingerprint(instance)
+    latest = latest_history(instance)
+    return str(latest.history_id) if latest else "0"
+
+
+OUTDATED = gettext_lazy("Siden er forældet — genindlæs og prøv igen.")
+# A row without history cannot say who changed it.
+CHANGED_SINCE = gettext_lazy("Rækken er ændret af en anden efter du åbnede siden — genindlæs og prøv igen.")
+
+
+def _guarded(form_class: type[forms.ModelForm], *, inline: bool = False) -> type[forms.ModelForm]:
+    """``form_class`` with a hidden field holding the version of the row the form was opened on.
 
     Declared on the form (not added later) so that ``modelform_factory`` accepts its name among
-    the admin's fields.
+    the admin's fields. An inline's formset fills the tokens of all its rows in one query
+    (``_GuardedFormSet``); an inline row is checked only when the save would write it.
     """
 
     class ConcurrencyGuardForm(form_class):
@@ -59,34 +93,77 @@ def _guarded(form_class: type[forms.ModelForm]) -> type[forms.ModelForm]:
 
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            if self.instance.pk is not None and VERSION_FIELD not in self.initial:
-                latest = latest_history(self.instance)
-                self.initial[VERSION_FIELD] = str(latest.history_id) if latest else "0"
+            if not inline and self.instance.pk is not None and VERSION_FIELD not in self.initial:
+                self.initial[VERSION_FIELD] = version_of(self.instance)
+
+        @cached_property
+        def changed_data(self):
+            # The token is not a change of the row (an outdated one differs from the initial).
+            return [name for name in super().changed_data if name != VERSION_FIELD]
 
         def clean(self):
             cleaned_data = super().clean()
-            self._refuse_if_stale(cleaned_data.get(VERSION_FIELD, ""))
+            if not inline or self.has_changed():
+                self._refuse_if_stale(cleaned_data.get(VERSION_FIELD, ""))
             return cleaned_data
 
         def _refuse_if_stale(self, opened_on: str) -> None:
-            if self.instance.pk is None or not opened_on:
-                # No token (a form built by code, not a page): nothing to compare with.
+            if self.instance.pk is None:
                 return
             model = type(self.instance)
             # The admin saves inside a transaction: lock the row so that of two saves at the same
-            # moment the second waits and then sees the first one's history record.
-            model._default_manager.select_for_update().filter(pk=self.instance.pk).first()
-            latest = latest_history(self.instance)
+            # moment the second waits and then sees the first one's change.
+            current = model._default_manager.select_for_update().filter(pk=self.instance.pk).first()
+            if current is None:
+                return
+            if not opened_on:
+                # A page always posts its token: without one, what the form overwrites is unknown.
+                self.add_error(None, OUTDATED)
+                return
+            if not hasattr(model, "history"):
+                if opened_on != fingerprint(current):
+                    self.add_error(None, CHANGED_SINCE)
+                return
             try:
                 seen = int(opened_on)
             except ValueError:
-                self.add_error(None, gettext("Siden er forældet — genindlæs og prøv igen."))
+                self.add_error(None, OUTDATED)
                 return
+            latest = latest_history(self.instance)
             if latest is not None and latest.history_id > seen:
                 self.add_error(None, stale_message(latest))
 
     ConcurrencyGuardForm.__name__ = form_class.__name__
     return ConcurrencyGuardForm
+
+
+def _guarded_formset(formset_class):
+    """An inline formset whose rows carry their versions, read for all rows at once."""
+
+    class GuardedFormSet(formset_class):
+        @cached_property
+        def _versions(self) -> dict:
+            rows = list(self.get_queryset())
+            if hasattr(self.model, "history"):
+                return current_versions(self.model, [row.pk for row in rows])
+            return {row.pk: fingerprint(row) for row in rows}
+
+        def _construct_form(self, i, **kwargs):
+            form = super()._construct_form(i, **kwargs)
+            if form.instance.pk is not None and VERSION_FIELD not in form.initial:
+                form.initial[VERSION_FIELD] = self._versions.get(form.instance.pk, "0")
+            return form
+
+    GuardedFormSet.__name__ = formset_class.__name__
+    return GuardedFormSet
+
+
+def _with_token(fieldsets):
+    if any(VERSION_FIELD in _flatten(options.get("fields", ())) for _n, options in fieldsets):
+        return fieldsets
+    # An admin with its own ``fields``/``fieldsets``: the token rides along in the first one.
+    (name, options), *rest = fieldsets
+    return [(name, {**options, "fields": [*options.get("fields", ()), VERSION_FIELD]}), *rest]
 
 
 class ConcurrencyGuardMixin:
@@ -99,11 +176,24 @@ class ConcurrencyGuardMixin:
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        if obj is None or any(VERSION_FIELD in _flatten(options.get("fields", ())) for _n, options in fieldsets):
-            return fieldsets
-        # An admin with its own ``fields``/``fieldsets``: the token rides along in the first one.
-        (name, options), *rest = fieldsets
-        return [(name, {**options, "fields": [*options.get("fields", ()), VERSION_FIELD]}), *rest]
+        return fieldsets if obj is None else _with_token(fieldsets)
+
+
+class InlineConcurrencyGuardMixin:
+    """Each editable inline row carries its own token; a stale row that would be written is refused."""
+
+    def _guards(self, request, obj) -> bool:
+        return obj is not None and obj.pk is not None and self.has_change_permission(request, obj)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        if self._guards(request, obj):
+            kwargs["form"] = _guarded(kwargs.get("form") or self.form, inline=True)
+            kwargs["formset"] = _guarded_formset(kwargs.get("formset") or self.formset)
+        return super().get_formset(request, obj, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        return _with_token(fieldsets) if self._guards(request, obj) else fieldsets
 
 
 def _flatten(fields) -> list[str]:

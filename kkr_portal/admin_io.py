@@ -18,11 +18,14 @@ write through the services.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
 import logging
+import os
 import re
+import uuid
 from decimal import Decimal
 from typing import ClassVar
 
@@ -30,7 +33,7 @@ import tablib
 from django.contrib import messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -42,6 +45,7 @@ from import_export.admin import ExportMixin, ImportExportMixinBase, ImportMixin
 from import_export.formats import base_formats
 from import_export.forms import ImportForm
 from import_export.mixins import BaseExportMixin
+from import_export.tmp_storages import MediaStorage
 
 from . import scoping
 from .spreadsheet import neutralise
@@ -66,11 +70,24 @@ class FileReadError(ValueError):
     """A file that cannot be read as a table; the message is for the person who uploaded it."""
 
 
+def _blank(cell) -> bool:
+    return cell in (None, "") or not str(cell).strip()
+
+
 def _drop_blank_rows(dataset: tablib.Dataset) -> tablib.Dataset:
-    kept = tablib.Dataset(headers=dataset.headers)
-    for row in dataset:
-        if any(cell not in (None, "") and str(cell).strip() for cell in row):
-            kept.append(row)
+    """The table without empty rows, and without columns that have neither a heading nor a value
+    (Excel writes ``Navn;E-mail;;`` when cells beside the table were once used)."""
+    headers = list(dataset.headers or [])
+    rows = [list(row) for row in dataset]
+    keep = [
+        index
+        for index, header in enumerate(headers)
+        if not _blank(header) or any(not _blank(row[index]) for row in rows)
+    ]
+    kept = tablib.Dataset(headers=[headers[index] for index in keep])
+    for row in rows:
+        if any(not _blank(cell) for cell in row):
+            kept.append([row[index] for index in keep])
     if not kept.headers or not any(header not in (None, "") for header in kept.headers):
         raise FileReadError(_("Filen er tom."))
     if not len(kept):
@@ -418,12 +435,81 @@ def problems(result) -> list[dict]:
     return sorted(found, key=lambda problem: problem["row"] or 0)
 
 
+class ImportUploadStorage(MediaStorage):
+    """The uploaded file between the preview and the confirmation.
+
+    Not the library's default, a file in the web server's own ``/tmp``: with several web servers
+    (docker-compose runs gunicorn with four workers, and may run several containers) the confirm
+    can reach another one than the preview did, and abandoned previews with people's personal
+    data would pile up there. Not ``CacheStorage`` either: the portal has no shared cache (the
+    default cache is per process), and a cache may drop a file larger than its item limit. So the
+    media volume that every web server shares, under a random (unguessable) name; the file is
+    removed when the preview finds errors, when the import is confirmed, and an abandoned one on
+    the next upload after ``LIFETIME``. A confirmation *claims* the file by renaming it, so that
+    the same preview confirmed twice (a double click, two tabs) imports once.
+    """
+
+    FOLDER = "import-uploads"
+    LIFETIME = dt.timedelta(hours=1)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.MEDIA_FOLDER = self.FOLDER
+
+    def save(self, data):
+        self.remove_abandoned()
+        super().save(data)
+
+    def remove_abandoned(self) -> None:
+        try:
+            _folders, names = self._storage.listdir(self.FOLDER)
+        except FileNotFoundError:
+            return
+        cutoff = timezone.now() - self.LIFETIME
+        for name in names:
+            path = f"{self.FOLDER}/{name}"
+            with contextlib.suppress(FileNotFoundError):
+                if self._storage.get_modified_time(path) < cutoff:
+                    self._storage.delete(path)
+
+    def claim(self) -> ImportUploadStorage | None:
+        """This upload under a new name only this request knows, or ``None`` if it is gone."""
+        if not self.name or not re.fullmatch(r"[0-9a-f]{32}", self.name):
+            return None
+        claimed = type(self)(name=f"{self.name}.{uuid.uuid4().hex}", encoding=self.encoding, read_mode=self.read_mode)
+        try:
+            os.rename(self._storage.path(self.get_full_path()), self._storage.path(claimed.get_full_path()))
+        except FileNotFoundError:
+            return None
+        return claimed
+
+    def remove(self):
+        with contextlib.suppress(FileNotFoundError):
+            super().remove()
+
+
+class _ConfirmRefused(Exception):
+    """A confirmation that cannot go ahead; the message is for the person who sent it."""
+
+
+def _index(value, count: int) -> int:
+    """A list index posted back by the confirm form, refused unless it is one of ``count``."""
+    try:
+        index = int(value)
+    except (TypeError, ValueError):
+        index = -1
+    if not 0 <= index < count:
+        raise _ConfirmRefused(_("Bekræftelsen var ugyldig. Upload filen igen."))
+    return index
+
+
 class ImportAdminMixin(ImportMixin):
     """Import with a preview for an admin with ``resource_classes`` of ``ServiceResource``."""
 
     import_export_change_list_template = "admin/import_export/portal_change_list.html"
     import_template_name = "admin/import_export/portal_import.html"
     import_form_class = PortalImportForm
+    tmp_storage_class = ImportUploadStorage
 
     def get_import_formats(self):
         return FORMATS
@@ -455,7 +541,51 @@ class ImportAdminMixin(ImportMixin):
             result = response.context_data.get("result")
             response.context_data["title"] = self.import_title()
             response.context_data["problems"] = problems(result) if result is not None else []
+            upload = request.FILES.get("import_file")
+            stored = getattr(upload, "tmp_storage_name", None)
+            if stored and response.context_data.get("confirm_form") is None:
+                # A preview with errors cannot be confirmed: its file is not kept.
+                self.get_tmp_storage_class()(name=stored).remove()
         return response
+
+    def process_import(self, request, **kwargs):
+        """The confirmation, answered with the import page and a message whatever is posted."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        confirm_form = self.create_confirm_form(request)
+        try:
+            if not confirm_form.is_valid():
+                raise _ConfirmRefused(_("Bekræftelsen var ugyldig. Upload filen igen."))
+            input_format = self.get_import_formats()[
+                _index(confirm_form.cleaned_data["format"], len(self.get_import_formats()))
+            ](encoding=self.from_encoding)
+            _index(confirm_form.cleaned_data.get("resource") or 0, len(self.get_import_resource_classes(request)))
+            storage = self.get_tmp_storage_class()(
+                name=confirm_form.cleaned_data["import_file_name"],
+                encoding=None if input_format.is_binary() else self.from_encoding,
+                read_mode=input_format.get_read_mode(),
+                **self.get_tmp_storage_class_kwargs(),
+            )
+            claimed = storage.claim()
+            if claimed is None:
+                raise _ConfirmRefused(
+                    _(
+                        "Filen fra forhåndsvisningen findes ikke længere — importen er måske allerede "
+                        "gennemført. Se listen, og upload filen igen, hvis rækkerne mangler."
+                    )
+                )
+            try:
+                dataset = input_format.create_dataset(claimed.read())
+            except Exception as error:  # any file that cannot be read gets the same message
+                raise _ConfirmRefused(read_error_message(error)) from error
+            finally:
+                claimed.remove()
+        except _ConfirmRefused as refused:
+            messages.error(request, str(refused))
+            info = self.model._meta.app_label, self.model._meta.model_name
+            return HttpResponseRedirect(reverse("admin:{}_{}_import".format(*info)))
+        result = self.process_dataset(dataset, confirm_form, request, **kwargs)
+        return self.process_result(result, request)
 
     def import_title(self) -> str:
         return _("Importér %(name)s") % {"name": self.model._meta.verbose_name_plural}
@@ -522,12 +652,12 @@ class _Diff(resources.Diff):
 class ServiceResource(PortalResource):
     """An import that reads each row's columns itself and saves through the services.
 
-    ``columns`` are the headings (Danish, as people write them; matched without regard to case),
+    ``columns`` are the headings (the fields' Danish column names, as people write them; matched
+    without regard to case),
     ``required`` those that must be there; ``field_columns`` says on which column a rule of the
     model (an error on a model field) is reported.
     """
 
-    columns: ClassVar[tuple[str, ...]] = ()
     required: ClassVar[tuple[str, ...]] = ()
     field_columns: ClassVar[dict[str, str]] = {}
     column_help: ClassVar[tuple[tuple[str, str], ...]] = ()
@@ -535,6 +665,11 @@ class ServiceResource(PortalResource):
     class Meta:
         skip_unchanged = False
         use_transactions = True
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The headings, in the order of ``Meta.fields``."""
+        return tuple(str(self.fields[name].column_name) for name in self._meta.fields)
 
     def get_diff_class(self):
         return _Diff
@@ -553,9 +688,8 @@ class ServiceResource(PortalResource):
         if missing:
             problems.append(_("Kolonnen mangler: %(columns)s.") % {"columns": ", ".join(f"»{c}«" for c in missing)})
         if unknown:
-            problems.append(
-                _("Ukendt kolonne: %(columns)s.") % {"columns": ", ".join(f"»{c}«" for c in unknown or ["(tom)"])}
-            )
+            named = [f"»{column}«" if column else _("en kolonne uden overskrift") for column in unknown]
+            problems.append(_("Ukendt kolonne: %(columns)s.") % {"columns": ", ".join(named)})
         if duplicated:
             problems.append(_("Kolonnen står flere gange: %(columns)s.") % {"columns": ", ".join(duplicated)})
         if problems:

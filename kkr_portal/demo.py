@@ -378,9 +378,11 @@ STAFF_VIEWS = {
     "members": ["electionperiod", "council", "municipality", "party", "policyarea", "timelineentry"],
     "fora": ["forumkind"],
     "agreements": ["agreementkind"],
-    # The outbox and the opt-outs are superuser-only (kkr_portal.scoping.SUPERUSER_ONLY).
+    # The opt-outs are superuser-only (kkr_portal.scoping.SUPERUSER_ONLY).
     "reminders": ["reminderrule"],
 }
+# The KKR's own reminder outbox: seen, and failed rows retried (the admin offers no add/delete).
+STAFF_RETRIES = {"reminders": ["delivery"]}
 # Agenda items are parts of a meeting and are removed in its form; nothing else is ever deleted.
 STAFF_DELETES = {"members": ["agendaitem"]}
 
@@ -517,6 +519,7 @@ class DemoBuilder:
         for actions, models in (
             (("add", "change", "view"), STAFF_MAINTAINS),
             (("view",), STAFF_VIEWS),
+            (("change", "view"), STAFF_RETRIES),
             (("delete",), STAFF_DELETES),
         ):
             for app_label, names in models.items():

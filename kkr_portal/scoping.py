@@ -9,7 +9,7 @@ central administrators) see every KKR. Each model is in exactly one of three lis
 - ``REFERENCE``: data shared by all five KKRs (periods, parties, policy areas, …). Staff may
   view it; only superusers add, change or delete it.
 - ``SUPERUSER_ONLY``: users, groups, permissions, the staff assignments themselves and the reminder
-  outbox. Staff do not see them at all.
+  opt-outs. Staff do not see them at all.
 
 ``Person`` has a rule of its own (``_people_q``): people with any role (a council seat, a KKR
 membership, a chair post, an appointment) in one of the user's councils, and people with no role
@@ -41,6 +41,7 @@ COUNCIL_PATHS: dict[str, str] = {
     "agreements.agreement": "council",
     "agreements.milestone": "agreement__council",
     "agreements.municipalapproval": "milestone__agreement__council",
+    "reminders.delivery": "council",
 }
 PERSON = "members.person"
 # The roles that tie a person to a council: (model label, lookup path to the council).
@@ -65,7 +66,6 @@ SUPERUSER_ONLY: frozenset[str] = frozenset(
     {
         "members.staffassignment",
         "members.calendarfeed",
-        "reminders.delivery",
         "reminders.reminderoptout",
         "auth.user",
         "auth.group",

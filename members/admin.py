@@ -1,9 +1,11 @@
 from django.contrib import admin, messages
+from django.contrib.auth import get_permission_codename
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kkr_portal import admin_filters
+from kkr_portal import admin_filters, scoping
 from kkr_portal.admin_forms import RulesInlineFormSet, SideEffectsAdminMixin
 from kkr_portal.admin_history import HistoryAdmin
 from kkr_portal.admin_io import ImportAdminMixin
@@ -144,6 +146,14 @@ class AgendaItemInline(CouncilScopedInline, admin.TabularInline):
     autocomplete_fields = ["policy_area"]
 
 
+class _MeetingSaveRefused(Exception):
+    """``save_meeting`` refused a change the form had accepted; carries the service's error."""
+
+    def __init__(self, error: ValidationError):
+        super().__init__(error)
+        self.error = error
+
+
 @admin.register(Meeting)
 class MeetingAdmin(CouncilScopedAdmin, HistoryAdmin):
     """Saves go through ``services.save_meeting`` (a move raises the calendar SEQUENCE); the status
@@ -160,7 +170,19 @@ class MeetingAdmin(CouncilScopedAdmin, HistoryAdmin):
     actions = ["cancel_meetings", "mark_meetings_held"]
 
     def save_model(self, request, obj, form, change):
-        services.save_meeting(meeting=obj)
+        try:
+            services.save_meeting(meeting=obj)
+        except ValidationError as error:
+            # The form was checked, but the row changed since (e.g. someone cancelled the meeting).
+            raise _MeetingSaveRefused(error) from error
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            # Django's changeform_view is atomic: the refusal rolls back the whole save (inlines too).
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except _MeetingSaveRefused as refused:
+            self.message_user(request, " ".join(refused.error.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def _apply(self, request, queryset, service, done_message) -> None:
         done = 0
@@ -204,7 +226,14 @@ class CalendarFeedAdmin(CouncilScopedAdmin, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.action(description=_("Forny valgte kalenderlinks (de gamle holder op med at virke)"), permissions=["view"])
+    def has_rotate_permission(self, request):
+        # Rotating changes data: it needs the change permission, though the form itself is read-only.
+        opts = self.model._meta
+        return scoping.may_change(self.model, request.user) and request.user.has_perm(
+            f"{opts.app_label}.{get_permission_codename('change', opts)}"
+        )
+
+    @admin.action(description=_("Forny valgte kalenderlinks (de gamle holder op med at virke)"), permissions=["rotate"])
     def rotate_feeds(self, request, queryset):
         count = 0
         for feed in queryset.select_related("person"):

@@ -9,14 +9,15 @@ an appointment moves through its process by actions), which an inline formset's 
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
 from fora.models import Appointment
 from kkr_portal import scoping
 from kkr_portal.admin_forms import RulesInlineFormSet
 from kkr_portal.admin_scope import CouncilScopedInline
 
-from .models import CouncilSeat, KKRMembership, Person
+from .models import CouncilSeat, ElectionPeriod, KKRMembership, Person
+from .querysets import active_on_q, today
 
 
 class _RoleInline(CouncilScopedInline, admin.TabularInline):
@@ -72,9 +73,21 @@ def asks_for_appointee(request) -> bool:
 
 
 def eligible_first(queryset, user):
-    """People who hold a council seat today in a municipality of the user's KKRs come first:
-    only they can be appointed (fora.rules.check_appointment)."""
-    seats = CouncilSeat.objects.current().filter(
-        person=OuterRef("pk"), municipality__council__in=scoping.councils_of(user).values("pk")
+    """People who hold a council seat in a municipality of the user's KKRs come first: only they can
+    be appointed (fora.rules.check_appointment). A seat counts if it is current, or open in the next
+    period that has not yet begun: in the changeover window (after the election, before 1 January)
+    the secretariat appoints the new period's councillors to the new period's seats.
+
+    Django's autocomplete request names the field, not the appointment or its seat, so the seat's
+    own period and start date are unknown here: today's and the next period's councillors together
+    are the best available guess. The appointment's own rules still check the actual date.
+    """
+    on = today()
+    upcoming = ElectionPeriod.objects.filter(starts_on__gt=on).order_by("starts_on").values("pk")[:1]
+    seats = CouncilSeat.objects.filter(
+        Q(active_on_q(on), period__starts_on__lte=on, period__ends_on__gte=on)
+        | Q(period__in=upcoming, ended_on__isnull=True),
+        person=OuterRef("pk"),
+        municipality__council__in=scoping.councils_of(user).values("pk"),
     )
     return queryset.annotate(eligible=Exists(seats)).order_by("-eligible", *Person._meta.ordering, "pk")

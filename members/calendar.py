@@ -13,6 +13,7 @@ feed of one KKR and the personal feed (``feed_ics``). What makes calendar apps k
 
 Meetings should come from ``Meeting.objects.with_agenda()`` and milestones from
 ``Milestone.objects.with_agreement()``: the builders read the prefetched rows and query nothing.
+A meeting without its agenda prefetched is loaded again (``with_agenda`` here), never item by item.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, Timezone
+
+from .models import CalendarFeed, Meeting
 
 TZID = "Europe/Copenhagen"
 ZONE = ZoneInfo(TZID)
@@ -64,7 +67,8 @@ def meeting_event(meeting, *, stamp: dt.datetime | None = None) -> Event:
         event.add("location", meeting.place)
     url = absolute_url(reverse("meeting_detail", args=[meeting.pk]))
     lines = []
-    if meeting.status == "cancelled":
+    cancelled = meeting.status == Meeting.Status.CANCELLED
+    if cancelled:
         lines += [_("Mødet er aflyst."), ""]
     items = list(meeting.agenda_items.all())
     if items:
@@ -77,8 +81,8 @@ def meeting_event(meeting, *, stamp: dt.datetime | None = None) -> Event:
     event.add("description", "\n".join(lines))
     event.add("url", url)
     event.add("sequence", meeting.sequence)
-    event.add("status", "CANCELLED" if meeting.status == "cancelled" else "CONFIRMED")
-    event.add("transp", "TRANSPARENT" if meeting.status == "cancelled" else "OPAQUE")
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
     return event
 
 
@@ -117,6 +121,22 @@ def _timezone_for(events: list[Event]) -> Timezone:
     return Timezone.from_tzid(TZID, first_date=first, last_date=last)
 
 
+def with_agenda(meetings: Iterable) -> list:
+    """The meetings, each with its council and agenda loaded (``Meeting.objects.with_agenda()``).
+
+    Rows that come prefetched are used as they are (no query); any others, e.g. a reminder's
+    meeting, are loaded again in two queries, so the agenda's policy areas are never one query each.
+    """
+    meetings = list(meetings)
+    missing = [
+        meeting.pk for meeting in meetings if "agenda_items" not in getattr(meeting, "_prefetched_objects_cache", {})
+    ]
+    if not missing:
+        return meetings
+    loaded = Meeting.objects.with_agenda().in_bulk(missing)
+    return [loaded.get(meeting.pk, meeting) for meeting in meetings]
+
+
 def build_calendar(
     *, name: str, meetings: Iterable = (), milestones: Iterable = (), method: str | None = None
 ) -> Calendar:
@@ -130,7 +150,7 @@ def build_calendar(
         calendar.add("method", method)
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", TZID)
-    events = [meeting_event(meeting, stamp=stamp) for meeting in meetings]
+    events = [meeting_event(meeting, stamp=stamp) for meeting in with_agenda(meetings)]
     events += [milestone_event(milestone, stamp=stamp) for milestone in milestones]
     if any(isinstance(event.decoded("dtstart"), dt.datetime) for event in events):
         calendar.add_component(_timezone_for(events))
@@ -141,6 +161,7 @@ def build_calendar(
 
 def meeting_ics(meeting) -> bytes:
     """One VCALENDAR with the meeting's one VEVENT, e.g. attached to a reminder email."""
+    (meeting,) = with_agenda([meeting])
     return build_calendar(name=meeting.council.name, meetings=[meeting], method="PUBLISH").to_ical()
 
 
@@ -170,14 +191,17 @@ def feed_url(feed) -> str:
 def feed_for_token(token: str):
     """The CalendarFeed (with its person) a token opens, or None: unknown, malformed or retired.
 
+    A feed also closes with its person's login: only someone who can sign in makes a link on Min
+    side, so a person whose user is deactivated (or unlinked) no longer gets their calendar.
     The signature is compared in constant time; a malformed token costs no query.
     """
-    from .models import CalendarFeed
-
     person_id, _dash, signature = token.partition("-")
     if not person_id.isascii() or not person_id.isdigit() or len(person_id) > 18 or len(signature) != 64:
         return None
-    feed = CalendarFeed.objects.select_related("person").filter(person_id=int(person_id)).first()
+    feed = CalendarFeed.objects.select_related("person__user").filter(person_id=int(person_id)).first()
     if feed is None or not constant_time_compare(signature, _signature(feed.person_id, feed.nonce)):
+        return None
+    user = feed.person.user
+    if user is None or not user.is_active:
         return None
     return feed

@@ -77,12 +77,18 @@ class MeetingAdminForm(forms.ModelForm):
             self.add_error(None, error)
 
 
+# The kinds of reminder that can reach a person: meetings (to members and substitutes) and
+# milestones (where the milestone is the members'). Term-end reminders go to the secretariat's
+# contacts only, so offering them on Min side would be a checkbox that does nothing.
+PERSON_REMINDER_KINDS: tuple[str, ...] = (ReminderKind.MEETING, ReminderKind.MILESTONE)
+
+
 class ReminderPreferencesForm(forms.Form):
     """Min side: which kinds of reminder the person receives (reminders.services keeps them)."""
 
     kinds = forms.MultipleChoiceField(
         label=_("Send mig påmindelser om"),
-        choices=ReminderKind.choices,
+        choices=[(kind, label) for kind, label in ReminderKind.choices if kind in PERSON_REMINDER_KINDS],
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Fjern fluebenet ved det, du ikke vil have påmindelser om."),
@@ -95,3 +101,12 @@ class ReminderPreferencesForm(forms.Form):
         self.helper.form_method = "post"
         self.helper.form_id = "reminder-preferences"
         self.helper.add_input(Submit("save_reminders", _("Opdatér påmindelser"), css_class="btn-primary"))
+
+    @staticmethod
+    def initial_for(wanted: set[str]) -> dict:
+        return {"kinds": [kind for kind in PERSON_REMINDER_KINDS if kind in wanted]}
+
+    def wanted_kinds(self, current: set[str]) -> set[str]:
+        """The kinds ticked, plus the person's current choice for the kinds the form does not offer
+        (a stored opt-out of those is neither dropped nor added by saving the form)."""
+        return set(self.cleaned_data["kinds"]) | (set(current) - set(PERSON_REMINDER_KINDS))

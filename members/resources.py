@@ -78,10 +78,6 @@ class PersonResource(ServiceResource):
         use_transactions = True
 
     @property
-    def columns(self) -> tuple[str, ...]:
-        return tuple(str(self.fields[name].column_name) for name in self._meta.fields)
-
-    @property
     def required(self) -> tuple[str, ...]:
         return (str(NAME),)
 
@@ -89,6 +85,9 @@ class PersonResource(ServiceResource):
 
     def filter_export(self, queryset, **kwargs):
         open_seats = CouncilSeat.objects.filter(ended_on__isnull=True).select_related("municipality")
+        if self.user is not None:
+            # A person shared with another KKR: only the seats in the user's KKRs are written.
+            open_seats = open_seats.filter(municipality__council__in=scoping.councils_of(self.user))
         return queryset.select_related("party").prefetch_related(
             Prefetch("council_seats", queryset=open_seats.order_by("-started_on"), to_attr="open_seats")
         )

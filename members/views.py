@@ -164,13 +164,17 @@ def council_feed(request, slug):
 
 @require_safe
 def personal_feed(request, token):
-    """A person's meetings and deadlines at their secret URL (no login: calendar apps fetch it)."""
+    """A person's meetings and deadlines at their secret URL (no login: calendar apps fetch it).
+
+    The URL works while the person can sign in (``calendar.feed_for_token``); otherwise a 404."""
     feed = calendar.feed_for_token(token)
     if feed is None:
         raise Http404
     person = feed.person
     meetings = list(Meeting.objects.for_person(person).for_calendar())
-    milestones = list(Milestone.objects.for_person(person).for_members().for_calendar())
+    # Every deadline of their KKRs' agreements, not only those addressed to members: a member
+    # follows the cycle the KKR runs (the reminders, not the calendar, go by audience).
+    milestones = list(Milestone.objects.for_person(person).for_calendar())
     name = _("KKR – %(name)s") % {"name": person.name}
     return ics_response(calendar.feed_ics(name=name, meetings=meetings, milestones=milestones), "kkr.ics")
 
@@ -183,7 +187,8 @@ def my_page(request):
     if person is None:
         return TemplateResponse(request, "members/my_page_unlinked.html", {})
     form = ContactDetailsForm(initial=ContactDetailsForm.initial_for(person))
-    reminders_initial = {"kinds": sorted(reminder_services.wanted_kinds(person))}
+    wanted_now = reminder_services.wanted_kinds(person)
+    reminders_initial = ReminderPreferencesForm.initial_for(wanted_now)
     reminder_form = ReminderPreferencesForm(initial=reminders_initial)
     if request.method == "POST":
         if "rotate_feed" in request.POST:
@@ -193,7 +198,7 @@ def my_page(request):
         if "save_reminders" in request.POST:
             reminder_form = ReminderPreferencesForm(request.POST, initial=reminders_initial)
             if reminder_form.is_valid():
-                wanted = set(reminder_form.cleaned_data["kinds"])
+                wanted = reminder_form.wanted_kinds(wanted_now)
                 reminder_services.set_reminder_preferences(person=person, wanted_kinds=wanted)
                 messages.success(request, _("Dine valg af påmindelser er gemt."))
                 return redirect(reverse("my_page") + "#paamindelser")

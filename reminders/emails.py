@@ -7,6 +7,7 @@ with the times in Europe/Copenhagen, a link to the item and to Min side, a stabl
 
 from __future__ import annotations
 
+from email.mime.text import MIMEText
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 
-from .models import Delivery
+from .models import Delivery, ReminderKind
 from .querysets import COPENHAGEN, Occasion
 
 UNSUBSCRIBE_SALT = "reminders.unsubscribe"
@@ -34,33 +35,43 @@ def _absolute(path: str) -> str:
 def message_id(delivery: Delivery) -> str:
     """The same for every attempt of one delivery, so a rare duplicate folds in mail clients;
     keyed with SECRET_KEY so it reveals nothing and cannot be guessed for another delivery."""
-    digest = salted_hmac("reminders.message-id", f"{delivery.pk}:{delivery.email}").hexdigest()[:16]
+    digest = salted_hmac("reminders.message-id", str(delivery.pk)).hexdigest()[:16]
     return f"<delivery-{delivery.pk}-{digest}@{_host()}>"
 
 
-def unsubscribe_token(*, person_id: int, kind: str) -> str:
-    return signing.dumps({"p": person_id, "k": kind}, salt=UNSUBSCRIBE_SALT, compress=True)
+def unsubscribe_token(*, kind: str, person_id: int | None = None, email: str = "") -> str:
+    """A signed token for one kind and either a person or (a secretariat contact) an address."""
+    data = {"p": person_id, "k": kind} if person_id is not None else {"e": email, "k": kind}
+    return signing.dumps(data, salt=UNSUBSCRIBE_SALT, compress=True)
 
 
-def read_unsubscribe_token(token: str) -> tuple[int, str]:
-    """``(person id, kind)``; raises ``signing.BadSignature`` for a tampered or foreign token."""
+def read_unsubscribe_token(token: str) -> tuple[int | None, str, str]:
+    """``(person id, email, kind)``, one of person id and email set; raises
+    ``signing.BadSignature`` for a tampered or foreign token."""
     data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    if not isinstance(data, dict) or not isinstance(data.get("p"), int) or not isinstance(data.get("k"), str):
+    if not isinstance(data, dict) or not isinstance(data.get("k"), str):
         raise signing.BadSignature("Malformed unsubscribe token")
-    return data["p"], data["k"]
+    if isinstance(data.get("p"), int) and "e" not in data:
+        return data["p"], "", data["k"]
+    if isinstance(data.get("e"), str) and data["e"] and "p" not in data:
+        return None, data["e"], data["k"]
+    raise signing.BadSignature("Malformed unsubscribe token")
 
 
 def unsubscribe_url(delivery: Delivery) -> str:
-    token = unsubscribe_token(person_id=delivery.recipient_id, kind=delivery.occasion_type)
+    if delivery.recipient_id is not None:
+        token = unsubscribe_token(person_id=delivery.recipient_id, kind=delivery.occasion_type)
+    else:
+        token = unsubscribe_token(email=delivery.email, kind=delivery.occasion_type)
     return _absolute(reverse("reminders:unsubscribe", args=[token]))
 
 
 def _item(occasion: Occasion) -> dict:
     """What the reminder is about, and the page to read more."""
     obj = occasion.obj
-    if occasion.kind == "meeting":
+    if occasion.kind == ReminderKind.MEETING:
         return {"meeting": obj, "council": obj.council, "url": _absolute(reverse("meeting_detail", args=[obj.pk]))}
-    if occasion.kind == "milestone":
+    if occasion.kind == ReminderKind.MILESTONE:
         agreement = obj.agreement
         return {
             "milestone": obj,
@@ -84,7 +95,8 @@ def reminder_message(delivery: Delivery, occasion: Occasion) -> EmailMultiAltern
         "days_before": delivery.rule.days_before,
         "occasion_at": occasion.at.astimezone(COPENHAGEN),
         "preferences_url": _absolute(reverse("my_page")),
-        "unsubscribe_url": unsubscribe_url(delivery) if delivery.recipient_id else "",
+        "unsubscribe_url": unsubscribe_url(delivery),
+        "to_person": delivery.recipient_id is not None,
         "site_url": settings.SITE_URL,
         **_item(occasion),
     }
@@ -93,16 +105,27 @@ def reminder_message(delivery: Delivery, occasion: Occasion) -> EmailMultiAltern
         subject = " ".join(render_to_string(f"{prefix}_subject.txt", context).split())
         text = render_to_string(f"{prefix}_body.txt", context)
         html = render_to_string(f"{prefix}_body.html", context)
-    headers = {"Message-ID": message_id(delivery), "Auto-Submitted": "auto-generated"}
-    if context["unsubscribe_url"]:
-        headers["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
-        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    headers = {
+        "Message-ID": message_id(delivery),
+        "Auto-Submitted": "auto-generated",
+        "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
     message = EmailMultiAlternatives(
         subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[delivery.email], headers=headers
     )
     message.attach_alternative(html, "text/html")
-    if occasion.kind == "meeting":
+    if occasion.kind == ReminderKind.MEETING:
         from members.calendar import meeting_ics
 
-        message.attach("moede.ics", meeting_ics(occasion.obj), "text/calendar; charset=utf-8; method=PUBLISH")
+        message.attach(_ics_part(meeting_ics(occasion.obj)))
     return message
+
+
+def _ics_part(ics: bytes) -> MIMEText:
+    """The meeting as ``text/calendar; charset="utf-8"; method="PUBLISH"``, an attachment: built
+    by hand, since Django adds a second charset to a content type that names one."""
+    part = MIMEText(ics.decode(), "calendar", "utf-8")
+    part.set_param("method", "PUBLISH")
+    part.add_header("Content-Disposition", "attachment", filename="moede.ics")
+    return part

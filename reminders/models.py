@@ -12,22 +12,16 @@ from kkr_portal.db import check_constraint as _check
 from kkr_portal.db import unique_constraint as _unique
 from members.models import Person
 
+from .choices import DeliveryStatus, ReminderAudience, ReminderKind
 from .querysets import DeliveryQuerySet
 
-
-class ReminderKind(models.TextChoices):
-    MEETING = "meeting", _("møder")
-    MILESTONE = "milestone", _("frister i aftaler")
-    TERM_END = "term_end", _("udløb af udpegninger")
+__all__ = ["Delivery", "ReminderAudience", "ReminderKind", "ReminderOptOut", "ReminderRule"]
 
 
 class ReminderRule(RuleErrorsMixin, models.Model):
     """What to watch, how long before, and whom to tell."""
 
-    class Audience(models.TextChoices):
-        MEMBERS_AND_SUBSTITUTES = "members", _("KKR's medlemmer og stedfortrædere")
-        SECRETARIAT = "secretariat", _("KKR-sekretariatet")
-        MILESTONE_AUDIENCE = "milestone_audience", _("milepælens målgruppe")
+    Audience = ReminderAudience
 
     kind = models.CharField(_("påmindelsestype"), max_length=12, choices=ReminderKind.choices)
     days_before = models.PositiveSmallIntegerField(_("dage før"))
@@ -37,6 +31,7 @@ class ReminderRule(RuleErrorsMixin, models.Model):
     constraint_fields = {
         "reminders_reminderrule_unique": "days_before",
         "reminders_reminderrule_days_positive": "days_before",
+        "reminders_reminderrule_audience_fits_kind": "audience",
     }
 
     class Meta:
@@ -53,6 +48,20 @@ class ReminderRule(RuleErrorsMixin, models.Model):
                 "reminders_reminderrule_days_positive",
                 Q(days_before__gte=1) & Q(days_before__lte=365),
                 _("Antal dage skal være mellem 1 og 365."),
+            ),
+            _check(
+                "reminders_reminderrule_audience_fits_kind",
+                Q(kind=ReminderKind.MEETING, audience=ReminderAudience.MEMBERS_AND_SUBSTITUTES)
+                | Q(
+                    kind=ReminderKind.MILESTONE,
+                    audience__in=[ReminderAudience.SECRETARIAT, ReminderAudience.MILESTONE_AUDIENCE],
+                )
+                | Q(kind=ReminderKind.TERM_END, audience=ReminderAudience.SECRETARIAT),
+                _(
+                    "Modtagerne passer ikke til påmindelsestypen: møder går til KKR's medlemmer og "
+                    "stedfortrædere, frister til sekretariatet eller milepælens målgruppe, udløb af "
+                    "udpegninger til sekretariatet."
+                ),
             ),
         ]
 
@@ -71,11 +80,7 @@ class ReminderRule(RuleErrorsMixin, models.Model):
 class Delivery(models.Model):
     """The outbox: one row per (rule, occasion, recipient), written before anything is sent."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("afventer")
-        SENT = "sent", _("sendt")
-        FAILED = "failed", _("fejlet")
-        SKIPPED = "skipped", _("ikke sendt (ikke længere aktuel)")
+    Status = DeliveryStatus
 
     rule = models.ForeignKey(ReminderRule, on_delete=models.PROTECT, related_name="deliveries", verbose_name=_("regel"))
     occasion_type = models.CharField(_("anledning"), max_length=12, choices=ReminderKind.choices)
@@ -83,9 +88,21 @@ class Delivery(models.Model):
     occasion_at = models.DateTimeField(
         _("anledningens tidspunkt"), help_text=_("Et flyttet møde får nye påmindelser for sit nye tidspunkt.")
     )
+    # The KKR whose occasion it is: scopes the outbox in the admin. Empty only on rows planned
+    # before the field existed.
+    council = models.ForeignKey(
+        "members.Council",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reminder_deliveries",
+        verbose_name=_("KKR"),
+    )
     recipient = models.ForeignKey(
         Person, on_delete=models.PROTECT, null=True, blank=True, related_name="deliveries", verbose_name=_("person")
     )
+    # For a person: the address used (their current one when sent); for a secretariat contact
+    # (no person): the recipient itself.
     email = models.EmailField(_("e-mail"))
     due_at = models.DateTimeField(_("skal sendes"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -103,12 +120,20 @@ class Delivery(models.Model):
         verbose_name = _("udsendelse")
         verbose_name_plural = _("udsendelser")
         constraints = [
+            # A person is one recipient whatever their address: a changed address gets no second
+            # copy. A secretariat contact is not a person in the portal; the address is the key.
+            models.UniqueConstraint(
+                fields=["rule", "occasion_type", "occasion_id", "occasion_at", "recipient"],
+                condition=Q(recipient__isnull=False),
+                name="reminders_delivery_once_per_person",
+            ),
             models.UniqueConstraint(
                 fields=["rule", "occasion_type", "occasion_id", "occasion_at", "email"],
-                name="reminders_delivery_once_per_recipient",
+                condition=Q(recipient__isnull=True),
+                name="reminders_delivery_once_per_address",
             ),
             models.CheckConstraint(
-                condition=~Q(status="sent") | Q(sent_at__isnull=False),
+                condition=~Q(status=DeliveryStatus.SENT) | Q(sent_at__isnull=False),
                 name="reminders_delivery_sent_has_time",
             ),
             models.CheckConstraint(
@@ -123,21 +148,45 @@ class Delivery(models.Model):
 
 
 class ReminderOptOut(RuleErrorsMixin, models.Model):
-    """A person who does not want a kind of reminder (turned off on Min side)."""
+    """A kind of reminder someone does not want: a person (turned off on Min side or by the link),
+    or a secretariat contact's address (by the link; contacts are not people in the portal)."""
 
     person = models.ForeignKey(
-        Person, on_delete=models.CASCADE, related_name="reminder_opt_outs", verbose_name=_("person")
+        Person,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminder_opt_outs",
+        verbose_name=_("person"),
+    )
+    email = models.EmailField(
+        _("e-mail"), blank=True, help_text=_("Kun for sekretariatskontakter, der ikke er personer i portalen.")
     )
     kind = models.CharField(_("påmindelsestype"), max_length=12, choices=ReminderKind.choices)
 
-    constraint_fields = {"reminders_reminderoptout_unique": "kind"}
+    constraint_fields = {
+        "reminders_reminderoptout_unique": "kind",
+        "reminders_reminderoptout_unique_email": "kind",
+        "reminders_reminderoptout_person_or_email": "email",
+    }
 
     class Meta:
         verbose_name = _("fravalgt påmindelse")
         verbose_name_plural = _("fravalgte påmindelser")
         constraints = [
-            _unique("reminders_reminderoptout_unique", ["person", "kind"], _("Påmindelsen er allerede fravalgt."))
+            _unique("reminders_reminderoptout_unique", ["person", "kind"], _("Påmindelsen er allerede fravalgt.")),
+            _unique(
+                "reminders_reminderoptout_unique_email",
+                ["email", "kind"],
+                _("Påmindelsen er allerede fravalgt for denne e-mail."),
+                condition=Q(person__isnull=True),
+            ),
+            _check(
+                "reminders_reminderoptout_person_or_email",
+                (Q(person__isnull=False) & Q(email="")) | (Q(person__isnull=True) & ~Q(email="")),
+                _("Angiv enten en person eller en e-mail, ikke begge."),
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.person}: {self.get_kind_display()}"
+        return f"{self.person or self.email}: {self.get_kind_display()}"

@@ -16,18 +16,17 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 
+from .choices import DeliveryStatus, ReminderAudience, ReminderKind
+
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 # Date-only occasions (a milestone's deadline, the last day of a term) are reminded of as if
 # they were at 08:00 in Denmark, the start of a working day, whatever the UTC offset that day.
 DATE_ONLY_AT = dt.time(8, 0)
-# A reminder whose due time passed more than this long ago is not planned any more: after a
-# long outage a "7 days before" reminder 3 days before is noise, and the next rule covers it.
-PLAN_WINDOW = dt.timedelta(days=1)
 # The prefilter in SQL is wider than the exact test in Python by more than a DST shift.
 _SLACK = dt.timedelta(hours=3)
 
-MEMBERS = "members"
-SECRETARIAT = "secretariat"
+MEMBERS = ReminderAudience.MEMBERS_AND_SUBSTITUTES.value
+SECRETARIAT = ReminderAudience.SECRETARIAT.value
 
 
 def local_morning(day: dt.date) -> dt.datetime:
@@ -65,13 +64,17 @@ class Occasion:
 def _meetings():
     from members.models import Meeting
 
-    return Meeting.objects.filter(status=Meeting.Status.PLANNED).select_related("council")
+    # The agenda goes into the email and its .ics: fetched with the meeting, not per item.
+    return Meeting.objects.filter(status=Meeting.Status.PLANNED).with_agenda()
 
 
 def _milestones():
     from agreements.models import Milestone
 
-    return Milestone.objects.filter(completed_on__isnull=True).select_related("agreement__council")
+    # A closed cycle's open milestones are history: the next cycle carries the live ones.
+    return Milestone.objects.filter(completed_on__isnull=True, agreement__closed_on__isnull=True).select_related(
+        "agreement__council"
+    )
 
 
 def _term_ends():
@@ -87,13 +90,15 @@ def _term_ends():
 
 
 def _meeting_occasion(meeting) -> Occasion:
-    return Occasion("meeting", meeting.pk, meeting.starts_at, meeting.council_id, frozenset({MEMBERS}), meeting)
+    return Occasion(
+        ReminderKind.MEETING, meeting.pk, meeting.starts_at, meeting.council_id, frozenset({MEMBERS}), meeting
+    )
 
 
 def _milestone_occasion(milestone) -> Occasion:
-    audience = {SECRETARIAT, MEMBERS} if milestone.audience == "members" else {SECRETARIAT}
+    audience = {SECRETARIAT, MEMBERS} if milestone.audience == milestone.Audience.MEMBERS else {SECRETARIAT}
     return Occasion(
-        "milestone",
+        ReminderKind.MILESTONE,
         milestone.pk,
         local_morning(milestone.due_on),
         milestone.agreement.council_id,
@@ -104,7 +109,7 @@ def _milestone_occasion(milestone) -> Occasion:
 
 def _term_end_occasion(appointment) -> Occasion:
     return Occasion(
-        "term_end",
+        ReminderKind.TERM_END,
         appointment.pk,
         local_morning(appointment.term_end),
         appointment.seat.forum.council_id,
@@ -113,33 +118,43 @@ def _term_end_occasion(appointment) -> Occasion:
     )
 
 
-def due_occasions(rule, now: dt.datetime) -> list[Occasion]:
-    """The occasions for which the rule's reminder is due: due time passed, within PLAN_WINDOW,
-    and the occasion itself still ahead."""
-    earliest = now - PLAN_WINDOW + dt.timedelta(days=rule.days_before) - _SLACK
-    latest = now + dt.timedelta(days=rule.days_before) + _SLACK
-    if rule.kind == "meeting":
-        rows = _meetings().filter(starts_at__gt=now, starts_at__range=(earliest, latest))
-        occasions = [_meeting_occasion(row) for row in rows]
-    else:
-        days = (earliest.astimezone(COPENHAGEN).date(), latest.astimezone(COPENHAGEN).date())
-        if rule.kind == "milestone":
-            occasions = [_milestone_occasion(row) for row in _milestones().filter(due_on__range=days)]
-        else:
-            occasions = [_term_end_occasion(row) for row in _term_ends().filter(term_end__range=days)]
+def _occasions_before(kind: str, now: dt.datetime, latest: dt.datetime) -> list[Occasion]:
+    """The occasions of the kind still ahead of ``now`` and (roughly) no later than ``latest``."""
+    latest += _SLACK
+    if kind == ReminderKind.MEETING:
+        return [_meeting_occasion(row) for row in _meetings().filter(starts_at__gt=now, starts_at__lte=latest)]
+    days = (now.astimezone(COPENHAGEN).date(), latest.astimezone(COPENHAGEN).date())
+    if kind == ReminderKind.MILESTONE:
+        return [_milestone_occasion(row) for row in _milestones().filter(due_on__range=days)]
+    return [_term_end_occasion(row) for row in _term_ends().filter(term_end__range=days)]
+
+
+def due_occasions(rule, now: dt.datetime, *, shorter_days: list[int] = ()) -> list[Occasion]:
+    """The occasions for which the rule's reminder is due: its due time has passed and the
+    occasion itself is still ahead.
+
+    There is no cut-off on how long ago the due time passed: after beat or the workers were down
+    for days, every reminder still useful is planned. What is left out is a reminder superseded
+    by a shorter rule (``shorter_days``: the days of the active rules of the same kind and
+    audience with fewer days) that is due for the same occasion too: after a long outage a member
+    gets "tomorrow", not "in 7 days" and "tomorrow" together.
+    """
+    occasions = _occasions_before(rule.kind, now, now + dt.timedelta(days=rule.days_before))
     return [
         occasion
         for occasion in occasions
-        if occasion.at > now and now - PLAN_WINDOW <= due_at(occasion.at, rule.days_before) <= now
+        if occasion.at > now
+        and due_at(occasion.at, rule.days_before) <= now
+        and not any(due_at(occasion.at, days) <= now for days in shorter_days)
     ]
 
 
 def current_occasion(kind: str, pk: int) -> Occasion | None:
     """The occasion as it is now, or ``None`` if it is gone, cancelled, completed or ended."""
-    if kind == "meeting":
+    if kind == ReminderKind.MEETING:
         row = _meetings().filter(pk=pk).first()
         return row and _meeting_occasion(row)
-    if kind == "milestone":
+    if kind == ReminderKind.MILESTONE:
         row = _milestones().filter(pk=pk).first()
         return row and _milestone_occasion(row)
     row = _term_ends().filter(pk=pk).first()
@@ -147,7 +162,7 @@ def current_occasion(kind: str, pk: int) -> Occasion | None:
 
 
 def _audience(rule, occasion: Occasion) -> frozenset[str]:
-    if rule.audience == "milestone_audience":
+    if rule.audience == ReminderAudience.MILESTONE_AUDIENCE:
         return occasion.audience
     return frozenset({rule.audience})
 
@@ -157,10 +172,11 @@ def recipients(rule, occasion: Occasion) -> set[tuple[int | None, str]]:
 
     Members: everyone holding a place in the KKR (members and substitutes) on the occasion's day,
     who has an email address and has not turned this kind off. Secretariat: the KKR's own
-    secretariat contacts (``SecretariatContact`` of kind "kkr") with an email address; they are
-    the named consultants who own the KKR's deadlines and appointments, kept current by the
-    secretariat itself, whereas staff logins (``StaffAssignment``) include KL's central
-    administrators and temporary accounts. They are not people in the portal (person ``None``).
+    secretariat contacts (``SecretariatContact`` of kind "kkr") with an email address that has
+    not been unsubscribed from this kind; they are the named consultants who own the KKR's
+    deadlines and appointments, kept current by the secretariat itself, whereas staff logins
+    (``StaffAssignment``) include KL's central administrators and temporary accounts. They are
+    not people in the portal (person ``None``).
     """
     from members.models import KKRMembership, SecretariatContact
 
@@ -178,25 +194,23 @@ def recipients(rule, occasion: Occasion) -> set[tuple[int | None, str]]:
             .values_list("person_id", "person__email")
         )
     if SECRETARIAT in audience:
-        contacts = SecretariatContact.objects.filter(
-            council_id=occasion.council_id, kind=SecretariatContact.Kind.KKR_SECRETARIAT
-        ).exclude(email="")
+        # Addresses compare without case: the link unsubscribes the address, however it is typed.
+        opted_out = ReminderOptOut.objects.filter(person__isnull=True, kind=rule.kind, email__iexact=OuterRef("email"))
+        contacts = (
+            SecretariatContact.objects.filter(
+                council_id=occasion.council_id, kind=SecretariatContact.Kind.KKR_SECRETARIAT
+            )
+            .exclude(email="")
+            .filter(~Exists(opted_out))
+        )
         found |= {(None, email) for email in contacts.values_list("email", flat=True)}
     return found
-
-
-def members_without_email(council, on: dt.date):
-    """People in the KKR on the day whom no reminder can reach: they have no email address."""
-    from members.models import KKRMembership, Person
-
-    holders = KKRMembership.objects.filter(council=council, person=OuterRef("pk")).active_on(on)
-    return Person.objects.filter(Exists(holders), email="").order_by("sort_name")
 
 
 class DeliveryQuerySet(models.QuerySet):
     def ready(self, now: dt.datetime) -> DeliveryQuerySet:
         """Pending rows whose time has come: due, and past the backoff of a failed attempt."""
-        return self.filter(status="pending", due_at__lte=now).filter(
+        return self.filter(status=DeliveryStatus.PENDING, due_at__lte=now).filter(
             Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
         )
 

@@ -15,7 +15,9 @@ import socket
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.core.mail import get_connection
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from members.models import Person
@@ -55,6 +57,17 @@ def unsubscribe(*, person: Person, kind: str) -> None:
     set_reminder_preferences(person=person, wanted_kinds=wanted_kinds(person) - {kind})
 
 
+@transaction.atomic
+def unsubscribe_address(*, email: str, kind: str) -> None:
+    """Turn one kind off for a secretariat contact's address (they have no Min side); harmless
+    when it is off already."""
+    if kind not in ReminderKind.values:
+        raise ValueError(f"Unknown reminder kind: {kind}")
+    if not ReminderOptOut.objects.filter(person__isnull=True, email__iexact=email, kind=kind).exists():
+        # ignore_conflicts: two clicks at once must not fail on the unique constraint.
+        ReminderOptOut.objects.bulk_create([ReminderOptOut(email=email.lower(), kind=kind)], ignore_conflicts=True)
+
+
 # --- planning ---------------------------------------------------------------------------------
 
 
@@ -65,31 +78,70 @@ def _queue(delivery_ids: list[int], *, countdown: float | None = None) -> None:
         send_delivery.apply_async((delivery_id,), countdown=countdown)
 
 
+def _shorter_days(rule: ReminderRule, rules: list[ReminderRule]) -> list[int]:
+    return [
+        other.days_before
+        for other in rules
+        if other.kind == rule.kind and other.audience == rule.audience and other.days_before < rule.days_before
+    ]
+
+
 @transaction.atomic
 def plan_deliveries(*, now: dt.datetime | None = None) -> int:
     """Insert the deliveries that have come due; returns how many rows the rules asked for.
 
-    The unique constraint settles duplicates: a second tick, or two at once, inserts nothing new.
+    The unique constraints settle duplicates: a second tick, or two at once, inserts nothing new.
+    A row the plan asks for that exists as skipped was skipped for a reason that has gone away
+    since (an opt-out turned back on, a rule switched on again, a meeting moved back, a
+    membership restored): it is made pending again, so the reminder is not lost. Sent and failed
+    rows are never touched.
     """
     now = now or timezone.now()
     rows = []
-    for rule in ReminderRule.objects.filter(is_active=True):
-        for occasion in querysets.due_occasions(rule, now):
+    rules = list(ReminderRule.objects.filter(is_active=True))
+    # Few rows are skipped for occasions still ahead: one read spares an UPDATE per occasion.
+    skipped = set(
+        Delivery.objects.filter(status=Delivery.Status.SKIPPED, occasion_at__gt=now).values_list(
+            "rule_id", "occasion_type", "occasion_id", "occasion_at"
+        )
+    )
+    for rule in rules:
+        for occasion in querysets.due_occasions(rule, now, shorter_days=_shorter_days(rule, rules)):
             due = querysets.due_at(occasion.at, rule.days_before)
+            wanted = sorted(querysets.recipients(rule, occasion), key=lambda r: (r[1], r[0] or 0))
             rows.extend(
                 Delivery(
                     rule=rule,
                     occasion_type=occasion.kind,
                     occasion_id=occasion.pk,
                     occasion_at=occasion.at,
+                    council_id=occasion.council_id,
                     recipient_id=person_id,
                     email=email,
                     due_at=due,
                 )
-                for person_id, email in sorted(querysets.recipients(rule, occasion), key=lambda r: r[1])
+                for person_id, email in wanted
             )
+            if (rule.pk, occasion.kind, occasion.pk, occasion.at) in skipped:
+                _revive_skipped(rule, occasion, wanted)
     Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
     return len(rows)
+
+
+def _revive_skipped(rule: ReminderRule, occasion: querysets.Occasion, wanted: list[tuple[int | None, str]]) -> None:
+    """Make the skipped rows of the (rule, occasion) pending again for the recipients wanted now."""
+    if not wanted:
+        return
+    people = [person_id for person_id, _email in wanted if person_id is not None]
+    addresses = [email for person_id, email in wanted if person_id is None]
+    Delivery.objects.filter(
+        Q(recipient_id__in=people) | Q(recipient__isnull=True, email__in=addresses),
+        rule=rule,
+        occasion_type=occasion.kind,
+        occasion_id=occasion.pk,
+        occasion_at=occasion.at,
+        status=Delivery.Status.SKIPPED,
+    ).update(status=Delivery.Status.PENDING, attempts=0, next_attempt_at=None, queued_at=None, last_error="")
 
 
 @transaction.atomic
@@ -143,7 +195,11 @@ def classify(error: BaseException) -> bool:
 
 
 def _still_due(delivery: Delivery, now: dt.datetime) -> tuple[querysets.Occasion | None, str]:
-    """The occasion as it is now, and why the delivery must not be sent any more (``""``: send it)."""
+    """The occasion as it is now, and why the delivery must not be sent any more (``""``: send it).
+
+    A person is re-checked by who they are, not by the address planned: the row is then sent to
+    their current address (``email`` is updated to it). A secretariat contact is their address.
+    """
     if not delivery.rule.is_active:
         return None, "Reglen er slået fra."
     occasion = querysets.current_occasion(delivery.occasion_type, delivery.occasion_id)
@@ -153,8 +209,14 @@ def _still_due(delivery: Delivery, now: dt.datetime) -> tuple[querysets.Occasion
         return None, "Anledningen er flyttet; påmindelsen for det nye tidspunkt planlægges for sig."
     if occasion.at <= now:
         return None, "Anledningen er overstået."
-    if (delivery.recipient_id, delivery.email) not in querysets.recipients(delivery.rule, occasion):
-        return None, "Modtageren skal ikke længere have påmindelsen (fravalgt, ny e-mail eller ikke længere med)."
+    wanted = querysets.recipients(delivery.rule, occasion)
+    if delivery.recipient_id is not None:
+        current = next((email for person_id, email in wanted if person_id == delivery.recipient_id), None)
+        if current is None:
+            return None, "Personen skal ikke længere have påmindelsen (fravalgt, uden e-mail eller ikke længere med)."
+        delivery.email = current
+    elif (None, delivery.email) not in wanted:
+        return None, "Adressen skal ikke længere have påmindelsen (frameldt eller ikke længere kontakt)."
     return occasion, ""
 
 
@@ -167,48 +229,73 @@ def send_delivery(*, delivery_id: int) -> str:
 
     The row stays locked from the re-check until the outcome is committed, so a second task for
     the same row (a redelivered message, a second worker) finds it locked or no longer pending
-    and does nothing. The one ambiguous case: the SMTP server accepted the message and the
-    worker died before the commit. The row is still pending and is sent again when its message
-    is redelivered or re-queued: a duplicate, at most one per killed worker process, within the
-    milliseconds between the server's "250" and the commit; its Message-ID is the same, so mail
-    clients fold it.
+    and does nothing. The SMTP connection is opened and closed here rather than by
+    ``EmailMessage.send()``: the row is marked sent as soon as the server has accepted the
+    message, and an error while saying goodbye (a timeout or 421 on QUIT, the soft time limit)
+    is logged and ignored instead of being taken for a failed send and sending it again.
+
+    The one ambiguous case left: the SMTP server accepted the message and the worker died before
+    the commit. The row is still pending and is sent again when its message is redelivered or
+    re-queued: a duplicate, at most one per killed worker process, within the milliseconds
+    between the server's "250" and the commit; its Message-ID is the same, so mail clients fold it.
     """
+    connection = None
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            delivery = (
+                Delivery.objects.ready(now)
+                .select_for_update(skip_locked=True, of=("self",))
+                .select_related("rule", "recipient")
+                .filter(pk=delivery_id)
+                .first()
+            )
+            if delivery is None:
+                return "not ready"
+            occasion, reason = _still_due(delivery, now)
+            if occasion is None:
+                delivery.status = Delivery.Status.SKIPPED
+                delivery.last_error = reason
+                delivery.save(update_fields=["status", "last_error"])
+                return "skipped"
+            delivery.attempts += 1
+            try:
+                message = _message(delivery, occasion)
+                connection = get_connection(fail_silently=False)
+                connection.open()
+                if connection.send_messages([message]) != 1:
+                    raise RuntimeError("The mail backend sent nothing.")
+            except Exception as error:
+                # Anything else than a transient SMTP error (a 5xx, a bug in a template) would fail
+                # the same way again: the row is failed at once, with the error, for the admin to see.
+                transient = classify(error)
+                if not transient:
+                    logger.exception("Reminder %s cannot be sent", delivery.pk)
+                retry = transient and delivery.attempts < settings.REMINDERS_MAX_ATTEMPTS
+                return _record_failure(delivery, error, retry=retry)
+            delivery.status = Delivery.Status.SENT
+            delivery.sent_at = timezone.now()
+            delivery.last_error = ""
+            delivery.next_attempt_at = None
+            delivery.save(update_fields=["status", "sent_at", "attempts", "email", "last_error", "next_attempt_at"])
+            return "sent"
+    finally:
+        # After the commit: the outcome is recorded whatever happens on QUIT.
+        if connection is not None:
+            _close_quietly(connection, delivery_id)
+
+
+def _message(delivery: Delivery, occasion: querysets.Occasion):
     from .emails import reminder_message
 
-    with transaction.atomic():
-        now = timezone.now()
-        delivery = (
-            Delivery.objects.ready(now)
-            .select_for_update(skip_locked=True, of=("self",))
-            .select_related("rule", "recipient")
-            .filter(pk=delivery_id)
-            .first()
-        )
-        if delivery is None:
-            return "not ready"
-        occasion, reason = _still_due(delivery, now)
-        if occasion is None:
-            delivery.status = Delivery.Status.SKIPPED
-            delivery.last_error = reason
-            delivery.save(update_fields=["status", "last_error"])
-            return "skipped"
-        delivery.attempts += 1
-        try:
-            reminder_message(delivery, occasion).send()
-        except Exception as error:
-            # Anything else than a transient SMTP error (a 5xx, a bug in a template) would fail the
-            # same way again: the row is failed at once, with the error, for the admin to see.
-            transient = classify(error)
-            if not transient:
-                logger.exception("Reminder %s cannot be sent", delivery.pk)
-            retry = transient and delivery.attempts < settings.REMINDERS_MAX_ATTEMPTS
-            return _record_failure(delivery, error, retry=retry)
-        delivery.status = Delivery.Status.SENT
-        delivery.sent_at = timezone.now()
-        delivery.last_error = ""
-        delivery.next_attempt_at = None
-        delivery.save(update_fields=["status", "sent_at", "attempts", "last_error", "next_attempt_at"])
-        return "sent"
+    return reminder_message(delivery, occasion)
+
+
+def _close_quietly(connection, delivery_id: int) -> None:
+    try:
+        connection.close()
+    except Exception:
+        logger.warning("Reminder %s: closing the SMTP connection failed after sending", delivery_id, exc_info=True)
 
 
 def _record_failure(delivery: Delivery, error: BaseException, *, retry: bool) -> str:

@@ -1,4 +1,5 @@
-"""The one-click unsubscribe link in every reminder to a person: signed, no login needed.
+"""The one-click unsubscribe link in every reminder: signed, no login needed. It names a person,
+or for a secretariat contact (not a person in the portal) the address.
 
 GET shows what the link will turn off and a button; POST turns it off. Mail clients that honour
 ``List-Unsubscribe-Post`` (RFC 8058) POST without a CSRF token: the signed token is what
@@ -21,24 +22,31 @@ from .emails import read_unsubscribe_token
 from .models import ReminderKind
 
 
-def _person_and_kind(token: str) -> tuple[Person, str]:
-    """The unsubscribe views' access helper: the person and kind the token names, or 404."""
+def _recipient_and_kind(token: str) -> tuple[Person | None, str, str]:
+    """The unsubscribe views' access helper: the person (or, for a secretariat contact, the
+    address) and the kind the token names, or 404."""
     try:
-        person_id, kind = read_unsubscribe_token(token)
+        person_id, email, kind = read_unsubscribe_token(token)
     except signing.BadSignature:
         raise Http404 from None
-    person = Person.objects.filter(pk=person_id).first()
-    if person is None or kind not in ReminderKind.values:
+    if kind not in ReminderKind.values:
         raise Http404
-    return person, kind
+    if person_id is None:
+        return None, email, kind
+    person = Person.objects.filter(pk=person_id).first()
+    if person is None:
+        raise Http404
+    return person, "", kind
 
 
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request, token: str):
-    person, kind = _person_and_kind(token)
+    person, email, kind = _recipient_and_kind(token)
     done = request.method == "POST"
-    if done:
+    if done and person is not None:
         services.unsubscribe(person=person, kind=kind)
-    context = {"person": person, "kind_label": ReminderKind(kind).label, "done": done}
+    elif done:
+        services.unsubscribe_address(email=email, kind=kind)
+    context = {"person": person, "email": email, "kind_label": ReminderKind(kind).label, "done": done}
     return TemplateResponse(request, "reminders/unsubscribe.html", context)

@@ -6,9 +6,10 @@ import pytest
 from django.contrib import admin
 from django.test import Client
 
-from kkr_portal.admin_history import VERSION_FIELD, ConcurrencyGuardMixin
+from fora.models import Forum, Seat
+from kkr_portal.admin_history import VERSION_FIELD, ConcurrencyGuardMixin, InlineConcurrencyGuardMixin
 from members import services as member_services
-from members.models import CouncilSeat, Person
+from members.models import AgendaItem, CouncilSeat, Meeting, Person
 from tests import factories, rules_helpers
 from tests.conftest import with_totp
 from tests.rules_helpers import _form_values, admin_url, councillor, encode_data
@@ -150,6 +151,105 @@ def test_the_add_form_carries_no_version_token(anne):
     assert VERSION_FIELD not in page.context["adminform"].form.fields
 
 
+def test_a_save_without_a_version_token_is_refused_and_nothing_is_saved(anne):
+    """A post that leaves the token out cannot say what it overwrites: it counts as stale."""
+    person = factories.PersonFactory(phone="11111111")
+    client = signed_in(anne)
+    form = open_form(client, Person, person)
+    del form[VERSION_FIELD]
+
+    response = save(client, Person, person, form, phone="22222222")
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors() == ["Siden er forældet — genindlæs og prøv igen."]
+    assert Person.objects.get(pk=person.pk).phone == "11111111"
+
+
+# --- inline rows ------------------------------------------------------------------------------
+
+
+def _inline_token(payload: dict, prefix: str) -> str:
+    return payload[f"{prefix}-0-{VERSION_FIELD}"]
+
+
+def test_each_inline_row_carries_its_own_version_token(anne):
+    seat = factories.SeatFactory(label="Medlem")
+    seat.label = "Formand"
+    seat.save()
+    form = open_form(signed_in(anne), Forum, seat.forum)
+    assert _inline_token(form, "seats") == str(seat.history.order_by("-history_id").first().history_id)
+
+
+def test_a_forum_page_opened_before_its_seat_was_changed_cannot_overwrite_the_seat(anne, bo, frozen_today):
+    seat = factories.SeatFactory(label="Medlem")
+    forum = seat.forum
+    first, second = signed_in(anne), signed_in(bo)
+    bos_forum_page = open_form(second, Forum, forum)
+    annes_seat_page = open_form(first, Seat, seat)
+    assert save(first, Seat, seat, annes_seat_page, label="Formand").status_code == 302
+
+    # Bo saves the forum page he opened earlier: the seat's row still says »Medlem«.
+    response = save(second, Forum, forum, bos_forum_page, name="Nyt navn")
+
+    assert response.status_code == 200
+    (inline,) = response.context["inline_admin_formsets"]
+    errors = [error for row in inline.formset.forms for error in row.non_field_errors()]
+    assert errors == [f"Ændret af Anne Holm kl. 12:00 den 23. november 2026 {STALE}"]
+    assert "Ændret af Anne Holm" in response.content.decode()
+    assert Seat.objects.get(pk=seat.pk).label == "Formand"
+    assert Forum.objects.get(pk=forum.pk).name == forum.name
+
+
+def test_an_inline_row_without_its_token_is_refused_when_it_is_changed(anne):
+    seat = factories.SeatFactory(label="Medlem")
+    client = signed_in(anne)
+    form = open_form(client, Forum, seat.forum)
+    del form[f"seats-0-{VERSION_FIELD}"]
+
+    response = save(client, Forum, seat.forum, form, **{"seats-0-label": "Næstformand"})
+
+    assert response.status_code == 200
+    (inline,) = response.context["inline_admin_formsets"]
+    assert [e for row in inline.formset.forms for e in row.non_field_errors()] == [
+        "Siden er forældet — genindlæs og prøv igen."
+    ]
+    assert Seat.objects.get(pk=seat.pk).label == "Medlem"
+
+
+def test_a_fresh_inline_row_is_saved_and_an_untouched_stale_row_does_not_block(anne):
+    kept = factories.SeatFactory(label="Medlem A")
+    edited = factories.SeatFactory(forum=kept.forum, label="Medlem B")
+    client = signed_in(anne)
+    form = open_form(client, Forum, kept.forum)
+    # Someone changes a field the inline does not show: the row posted back equals the row saved.
+    kept.recommended_by = "KL"
+    kept.save()
+    index = next(i for i in range(2) if form[f"seats-{i}-id"] == edited.pk)
+
+    response = save(client, Forum, kept.forum, form, **{f"seats-{index}-label": "Formand"})
+
+    assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset.errors
+    assert Seat.objects.get(pk=edited.pk).label == "Formand"
+    assert Seat.objects.get(pk=kept.pk).label == "Medlem A"
+
+
+def test_an_agenda_item_without_history_is_guarded_by_its_values(anne):
+    meeting = factories.MeetingFactory()
+    item = AgendaItem.objects.create(meeting=meeting, number=1, title="Velkomst")
+    client = signed_in(anne)
+    form = open_form(client, Meeting, meeting)
+    AgendaItem.objects.filter(pk=item.pk).update(title="Velkomst ved formanden")
+
+    response = save(client, Meeting, meeting, form, **{"agenda_items-0-title": "Godkendelse af dagsorden"})
+
+    assert response.status_code == 200
+    (inline,) = response.context["inline_admin_formsets"]
+    assert [e for row in inline.formset.forms for e in row.non_field_errors()] == [
+        "Rækken er ændret af en anden efter du åbnede siden — genindlæs og prøv igen."
+    ]
+    assert AgendaItem.objects.get(pk=item.pk).title == "Velkomst ved formanden"
+
+
 HISTORY_ADMINS = [
     (model, model_admin)
     for model, model_admin in sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
@@ -177,3 +277,13 @@ def test_the_models_with_history_are_the_ones_the_issue_names():
 )
 def test_every_admin_of_a_model_with_history_guards_against_overwriting(model, model_admin):
     assert isinstance(model_admin, ConcurrencyGuardMixin)
+
+
+def test_every_inline_of_the_portal_guards_its_rows():
+    unguarded = [
+        f"{model._meta.label}: {inline.__name__}"
+        for model, model_admin in admin.site._registry.items()
+        for inline in model_admin.inlines
+        if not issubclass(inline, InlineConcurrencyGuardMixin)
+    ]
+    assert unguarded == []

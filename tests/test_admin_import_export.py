@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 from html import unescape
 
 import openpyxl
@@ -16,7 +17,7 @@ from django.urls import reverse
 
 from fora.models import Appointment, Seat
 from kkr_portal import admin_io
-from members.models import CouncilSeat, Person
+from members.models import CouncilSeat, Municipality, Person
 from tests import factories, rules_helpers
 from tests.rules_helpers import councillor
 
@@ -549,3 +550,143 @@ def test_an_imported_seat_is_the_one_of_the_staff_users_kkr(client_sja, fora, ro
     assert _confirm(client_sja, preview, APPOINTMENT_PROCESS).status_code == 302
     assert Appointment.objects.get(person=rita).seat == fora["other_seat"]
     assert Seat.objects.count() == 3
+
+
+# --- review findings: the confirmation, the stored upload, blank columns, scoped export ------
+
+
+@pytest.fixture(autouse=True)
+def uploads(settings, tmp_path):
+    """The uploads kept between preview and confirmation, in a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path / admin_io.ImportUploadStorage.FOLDER
+
+
+def _stored(uploads) -> list[str]:
+    return sorted(path.name for path in uploads.iterdir()) if uploads.exists() else []
+
+
+def _messages(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def _good_people_preview(client):
+    preview = _upload(client, PERSON_IMPORT, _csv_file([PERSON_HEADINGS, ["Karen Ny", "", "", "", "", ""]]))
+    assert preview.context["confirm_form"] is not None, _problems(preview)
+    return preview
+
+
+def test_confirming_the_same_preview_twice_imports_once_and_says_why_the_second_time(client_syd, uploads):
+    preview = _good_people_preview(client_syd)
+    assert len(_stored(uploads)) == 1
+
+    first = _confirm(client_syd, preview, PERSON_PROCESS)
+    second = _confirm(client_syd, preview, PERSON_PROCESS)
+
+    assert first.status_code == 302
+    assert second.status_code == 302
+    assert second["Location"] == PERSON_IMPORT
+    page = client_syd.get(second["Location"])
+    assert any(message.startswith("Filen fra forhåndsvisningen findes ikke længere") for message in _messages(page))
+    assert Person.objects.filter(name="Karen Ny").count() == 1
+    assert _stored(uploads) == []
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [{"format": "7"}, {"format": "-1"}, {"format": "csv"}, {"resource": "3"}, {"import_file_name": "../../etc/passwd"}],
+    ids=["format-7", "format-negative", "format-text", "resource-3", "file-name"],
+)
+def test_a_forged_confirmation_returns_to_the_import_page_with_a_message(client_syd, uploads, forged):
+    preview = _good_people_preview(client_syd)
+    form = preview.context["confirm_form"]
+    data = {**{name: form.initial.get(name, "") for name in form.fields}, **forged}
+
+    response = client_syd.post(PERSON_PROCESS, data, follow=True)
+
+    assert response.redirect_chain == [(PERSON_IMPORT, 302)]
+    assert _messages(response)
+    assert not Person.objects.filter(name="Karen Ny").exists()
+
+
+def test_a_confirmation_without_its_fields_returns_to_the_import_page(client_syd):
+    response = client_syd.post(PERSON_PROCESS, {}, follow=True)
+    assert response.redirect_chain == [(PERSON_IMPORT, 302)]
+    assert _messages(response) == ["Bekræftelsen var ugyldig. Upload filen igen."]
+
+
+def test_a_preview_with_errors_keeps_no_copy_of_the_file(client_syd, uploads):
+    preview = _upload(client_syd, PERSON_IMPORT, _csv_file([PERSON_HEADINGS, ["Karen Ny", "", "", "", "999", ""]]))
+    assert _problems(preview)
+    assert preview.context.get("confirm_form") is None
+    assert _stored(uploads) == []
+
+
+def test_an_abandoned_upload_is_removed_by_the_next_one(client_syd, uploads):
+    _good_people_preview(client_syd)
+    (abandoned,) = _stored(uploads)
+    hours_ago = (dt.datetime.now(tz=dt.UTC) - dt.timedelta(hours=2)).timestamp()
+    os.utime(uploads / abandoned, (hours_ago, hours_ago))
+
+    _good_people_preview(client_syd)
+
+    stored = _stored(uploads)
+    assert len(stored) == 1
+    assert abandoned not in stored
+
+
+def test_a_trailing_column_without_heading_or_values_is_ignored(client_syd):
+    preview = _upload(client_syd, PERSON_IMPORT, _csv_file([["Navn", "E-mail", "", ""], ["Karen Ny", "", "", ""]]))
+    assert _problems(preview) == []
+    assert _confirm(client_syd, preview, PERSON_PROCESS).status_code == 302
+    assert Person.objects.filter(name="Karen Ny").exists()
+
+
+def test_a_column_without_heading_but_with_values_is_named_as_such(client_syd):
+    preview = _upload(client_syd, PERSON_IMPORT, _csv_file([["Navn", ""], ["Karen Ny", "noget"]]))
+    assert any("Ukendt kolonne: en kolonne uden overskrift." in problem for problem in _problems(preview))
+    assert "»«" not in unescape(preview.content.decode())
+
+
+def test_the_people_export_writes_no_municipality_of_another_kkr(client, staff_syddanmark, staff_sjaelland, period):
+    """A councillor of Odense (Syddanmark) who moved to Roskilde (Sjælland) and kept an appointment."""
+    from fora import services as fora_services
+    from members import services as member_services
+
+    person = councillor(Municipality.objects.get(code=461), period, name="Flyttet Person")
+    seat = factories.SeatFactory(forum=factories.ForumFactory(name="Fynsk Forum"), period=period)
+    fora_services.propose(seat=seat, person=person, starts_on=period.starts_on + dt.timedelta(days=30))
+    moved_on = period.starts_on + dt.timedelta(days=60)
+    member_services.end_council_seat(seat=person.council_seats.get(), ended_on=moved_on)
+    member_services.add_council_seat(
+        person=person,
+        municipality=Municipality.objects.get(code=265),
+        period=period,
+        started_on=moved_on + dt.timedelta(days=1),
+    )
+    rows = {}
+    for name, staff in (("syd", staff_syddanmark), ("sja", staff_sjaelland)):
+        client.force_login(_all_permissions(staff))
+        exported = _csv_rows(client.get(PERSON_EXPORT))
+        rows[name] = {row[1]: dict(zip(exported[0], row, strict=True)) for row in exported[1:]}
+
+    assert rows["syd"]["Flyttet Person"]["Kommunekode"] == ""
+    assert rows["syd"]["Flyttet Person"]["Mandat fra"] == ""
+    assert rows["sja"]["Flyttet Person"]["Kommunekode"] == "265"
+
+
+def test_an_imported_term_end_is_written_with_the_proposal_in_one_history_record(client_syd, fora, frozen_today):
+    upload = _csv_file(
+        [
+            ["Forum", "Plads", "Person", "Fra", "Periodens udløb"],
+            ["Erhvervshus Fyn", "Medlem 1", "anne@example.dk", "01-02-2026", "31-12-2027"],
+        ]
+    )
+    preview = _upload(client_syd, APPOINTMENT_IMPORT, upload)
+    assert _confirm(client_syd, preview, APPOINTMENT_PROCESS).status_code == 302
+
+    appointment = Appointment.objects.get(person=fora["anne"])
+    assert appointment.term_ends_on == dt.date(2027, 12, 31)
+    (record,) = appointment.history.all()
+    assert record.term_ends_on == dt.date(2027, 12, 31)
+    assert record.history_change_reason == "Importeret fra liste.csv"

@@ -8,6 +8,7 @@ this file; one without a scoping rule, or without a row built below, makes a tes
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 
@@ -16,9 +17,11 @@ from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.forms.models import model_to_dict
 from django.test import RequestFactory
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext
 from import_export.admin import ImportMixin
 
 from agreements.models import Agreement, AgreementKind, Milestone, MunicipalApproval
@@ -122,10 +125,11 @@ def _rows_of(council: Council, municipality: Municipality, period, tag: str) -> 
         MunicipalApproval: MunicipalApproval.objects.create(
             milestone=milestone, municipality=municipality, approved_on=start + dt.timedelta(days=50)
         ),
-        # Superuser-only rows that still concern the KKR.
+        # A superuser-only row that still concerns the KKR.
         ReminderOptOut: ReminderOptOut.objects.create(person=councillor, kind=ReminderKind.MEETING),
         Delivery: Delivery.objects.create(
             rule=ReminderRule.objects.get(kind="meeting", days_before=7),
+            council=council,
             occasion_type="meeting",
             occasion_id=meeting.pk,
             occasion_at=occasion_at,
@@ -319,6 +323,90 @@ def test_the_delete_selected_action_posted_with_another_kkrs_ids_deletes_nothing
     assert model._default_manager.count() == before
 
 
+# Every action of every admin, its first step and its confirmation. An action with a form on an
+# intermediate page gets these values (a new field makes the test fail until it is added here).
+ACTION_FORM_VALUES = {
+    "nominated_on": "2026-03-01",
+    "appointed_on": "2026-03-01",
+    "ended_on": "2026-06-30",
+    "reason": Appointment.EndReason.values[0],
+    "note": "",
+    "closed_on": "2026-06-30",
+}
+
+
+class _RolledBack(Exception):
+    """Leaves a trial run of an action on the user's own row without trace."""
+
+
+def _kkr_snapshot(rows_of_kkr: dict) -> dict:
+    """Every row of one KKR as stored, and how many rows each model has."""
+    snapshot = {}
+    for model, row in rows_of_kkr.items():
+        stored = type(row)._default_manager.filter(pk=row.pk).first()
+        snapshot[model] = (model_to_dict(stored) if stored else None, model._default_manager.count())
+    return snapshot
+
+
+def _post_action(client, model, name: str, pk, *, confirm: bool):
+    data = {"action": name, ACTION_CHECKBOX_NAME: [pk], "index": 0}
+    if confirm:
+        data.update({"post": "yes", "apply": "1", **ACTION_FORM_VALUES})
+    return client.post(_url(model, "changelist"), data)
+
+
+def _intermediate_form(response):
+    context = getattr(response, "context", None) or {}
+    form = context.get("form") if response.status_code == 200 else None
+    return form if hasattr(form, "fields") and "cl" not in context else None
+
+
+# Django's own answers when no action ran (a bogus action name, no row selected).
+NOT_DISPATCHED = (
+    "No action selected.",
+    "Items must be selected in order to perform actions on them. No items have been changed.",
+)
+
+
+def _dispatched(response, before: dict, after: dict) -> bool:
+    """The action did something on the own row: changed rows, a message of its own, a file or a page."""
+    if after != before or response.get("Content-Disposition"):
+        return True
+    messages = [str(message) for message in response.wsgi_request._messages]
+    if any(message not in {gettext(text) for text in NOT_DISPATCHED} for message in messages):
+        return True
+    return response.status_code == 200 and "cl" not in (response.context or {})
+
+
+@pytest.mark.parametrize(("model", "model_admin"), SCOPED, ids=_ids(SCOPED))
+def test_every_action_posted_with_another_kkrs_id_changes_nothing_of_it(client_a, staff_a, rows, model, model_admin):
+    request = RequestFactory().get(_url(model, "changelist"))
+    request.user = staff_a
+    names = list(model_admin.get_actions(request))
+    assert "delete_selected" in names or not model_admin.has_delete_permission(request)
+    assert {"export_selected_csv", "export_selected_xlsx"} <= set(names)
+    for name in names:
+        for confirm in (False, True):
+            before = _kkr_snapshot(rows["b"])
+            response = _post_action(client_a, model, name, rows["b"][model].pk, confirm=confirm)
+            assert response.status_code in (200, 302), f"{name}: {response.status_code}"
+            assert _kkr_snapshot(rows["b"]) == before, f"{model._meta.label} {name} changed KKR B's rows"
+
+        # The same action on the user's own row, rolled back afterwards, does something: the
+        # test above did not pass merely because nothing was dispatched.
+        with contextlib.suppress(_RolledBack), transaction.atomic():
+            own = rows["a"][model].pk
+            first = _post_action(client_a, model, name, own, confirm=False)
+            form = _intermediate_form(first)
+            if form is not None:
+                missing = [f for f, field in form.fields.items() if field.required and f not in ACTION_FORM_VALUES]
+                assert missing == [], f"{model._meta.label} {name}: add {missing} to ACTION_FORM_VALUES"
+            before = _kkr_snapshot(rows["a"])
+            response = _post_action(client_a, model, name, own, confirm=True)
+            assert _dispatched(response, before, _kkr_snapshot(rows["a"])), f"{model._meta.label} {name}"
+            raise _RolledBack
+
+
 # Every autocomplete field of every admin and inline (the view is keyed by the model holding the field).
 AUTOCOMPLETE = [
     (model, model_admin, name) for model, model_admin in REGISTERED for name in model_admin.autocomplete_fields
@@ -456,12 +544,20 @@ def test_an_export_with_a_forged_filter_for_another_kkr_writes_none_of_its_rows(
     client_a, rows, exported, model, model_admin
 ):
     path = scoping.COUNCIL_PATHS.get(model._meta.label_lower, "council_seats__municipality__council")
+    exported_own = False
     for lookup in (f"{path}__exact", f"{path}__id__exact", "pk__in", "id"):
-        value = rows["b"][Council].pk if lookup.startswith(path) else rows["b"][model].pk
-        response = client_a.get(_url(model, "export", "csv"), {lookup: value})
-        # A lookup the admin does not offer is refused; one it offers finds nothing of KKR B.
-        assert response.status_code in (200, 400)
-    assert rows["b"][model].pk not in _written(exported, model)
+        for kkr in ("b", "a"):
+            value = rows[kkr][Council].pk if lookup.startswith(path) else rows[kkr][model].pk
+            exported.clear()
+            response = client_a.get(_url(model, "export", "csv"), {lookup: value})
+            # A lookup the admin does not offer is refused; one it offers finds nothing of KKR B.
+            assert response.status_code in (200, 400)
+            assert rows["b"][model].pk not in _written(exported, model)
+            # The same lookup with the user's own KKR exports its row: the filter was applied, not refused.
+            exported_own |= (
+                kkr == "a" and response.status_code == 200 and rows["a"][model].pk in _written(exported, model)
+            )
+    assert exported_own, f"{model._meta.label}: no lookup exported the user's own row"
 
 
 @pytest.mark.parametrize(("model", "model_admin"), SCOPED, ids=_ids(SCOPED))

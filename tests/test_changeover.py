@@ -10,6 +10,7 @@ from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import model_to_dict
 from django.urls import reverse
+from django.utils.html import escape
 
 from fora import changeover
 from fora import services as fora_services
@@ -241,6 +242,50 @@ def test_seats_already_created_in_the_new_period_are_not_duplicated(scenario):
     assert Seat.objects.get(previous_seat=scenario.deputy_seat).deputy_for == by_hand
 
 
+def _renumbered(scenario) -> Seat:
+    """By hand, the new period's "Medlem 1" was made to continue the old "Medlem 2", so the old
+    "Medlem 1" cannot continue under its own label."""
+    old_second = factories.SeatFactory(forum=scenario.forum, period=scenario.old, label="Medlem 2")
+    return factories.SeatFactory(forum=scenario.forum, period=scenario.new, label="Medlem 1", previous_seat=old_second)
+
+
+COLLISION = (
+    "Pladsen »Medlem 1« i Erhvervshus Fyn kan ikke videreføres: valgperioden 2026-2029 har allerede en plads "
+    "»Medlem 1«, som fortsætter pladsen »Medlem 2«."
+)
+
+
+def test_a_label_taken_by_a_seat_continuing_another_seat_blocks_the_changeover(scenario):
+    _renumbered(scenario)
+    plan = changeover.plan_changeover(council=scenario.council, new_period=scenario.new, mayors=scenario.mayors())
+    assert len(plan.problems) == 1
+    assert plan.problems[0].startswith(COLLISION)
+    assert not plan.can_apply
+    assert scenario.member_seat not in [planned.previous for planned in plan.seats_created + plan.seats_linked]
+    before = snapshot()
+
+    with pytest.raises(changeover.BlockedPlan) as error:
+        changeover.apply_changeover(
+            council=scenario.council, new_period=scenario.new, mayors=scenario.mayors(), expected_token=plan.token
+        )
+
+    assert error.value.messages[0].startswith(COLLISION)
+    assert snapshot() == before
+
+
+def test_the_changeover_goes_ahead_once_the_label_collision_is_resolved(scenario):
+    by_hand = _renumbered(scenario)
+    by_hand.label = "Medlem 2"
+    by_hand.save_checked()
+
+    plan = changeover.plan_changeover(council=scenario.council, new_period=scenario.new)
+    changeover.apply_changeover(council=scenario.council, new_period=scenario.new, expected_token=plan.token)
+
+    assert plan.problems == []
+    continued = Seat.objects.get(previous_seat=scenario.member_seat)
+    assert (continued.label, continued.period) == ("Medlem 1", scenario.new)
+
+
 def test_a_stale_preview_is_refused_and_nothing_changes(scenario):
     plan = changeover.plan_changeover(council=scenario.council, new_period=scenario.new, mayors=scenario.mayors())
     # A colleague adds a member to the old period after the preview was made.
@@ -399,6 +444,41 @@ def test_a_stale_preview_is_refused_in_the_admin(scenario, secretary):
     assert snapshot() == before
     # The page shows the plan as it is now, ready to be applied.
     assert response.context["plan"].has_changes
+
+
+def test_a_label_collision_is_shown_in_the_preview_and_cannot_be_applied_in_the_admin(scenario, secretary):
+    _renumbered(scenario)
+    before = snapshot()
+
+    preview = secretary.post(_url(scenario.council), _posted(scenario, action="preview"))
+
+    assert preview.status_code == 200
+    page = preview.content.decode()
+    assert 'id="problems"' in page
+    assert escape(COLLISION) in page
+    assert 'value="apply"' not in page, "no Anvend while the plan has problems"
+    # Forcing "Anvend" with the preview's own token is refused the same way.
+    applied = secretary.post(
+        _url(scenario.council), _posted(scenario, action="apply", token=preview.context["plan"].token)
+    )
+    assert applied.status_code == 200
+    assert escape(COLLISION) in applied.content.decode()
+    assert snapshot() == before
+
+
+def test_a_services_refusal_on_a_field_the_page_does_not_have_is_shown_not_a_500(scenario, secretary, monkeypatch):
+    def refuse(**kwargs):
+        raise ValidationError({"label": ["Der findes allerede en plads med denne betegnelse."]})
+
+    monkeypatch.setattr(changeover, "apply_changeover", refuse)
+    before = snapshot()
+
+    response = secretary.post(_url(scenario.council), _posted(scenario, action="apply", token="x"))
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == ["Der findes allerede en plads med denne betegnelse."]
+    assert "Der findes allerede en plads med denne betegnelse." in response.content.decode()
+    assert snapshot() == before
 
 
 def test_a_forged_person_is_refused_in_the_admin(scenario, secretary):

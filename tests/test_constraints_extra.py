@@ -1191,7 +1191,6 @@ def _valid_data(w) -> dict[type, dict]:
             "approved_on": "2026-09-01",
             "approved_by": "Kommunalbestyrelsen",
         },
-        ReminderOptOut: {"person": w["councillor"].pk, "kind": "meeting"},
         StaffAssignment: {"user": w["staff"].pk, "council": w["syddanmark"].pk},
     }
 

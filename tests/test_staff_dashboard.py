@@ -207,3 +207,22 @@ def test_people_are_counted_once_however_many_roles_they_have(build, secretary, 
 
     assert lines[LINES["no_email"]].count == 1
     assert lines[LINES["vacant"]].count == 0
+
+
+def test_the_seats_of_a_dissolved_or_not_yet_founded_forum_are_not_vacancies(build, secretary, syddanmark, period):
+    ours, _theirs = build(1)
+    dissolved = factories.ForumFactory(
+        council=syddanmark, founded_on=period.starts_on, dissolved_on=dt.date(2026, 6, 30)
+    )
+    factories.SeatFactory(forum=dissolved, period=period, label="Nedlagt plads")
+    future = factories.ForumFactory(council=syddanmark, founded_on=dt.date(2027, 1, 1))
+    factories.SeatFactory(forum=future, period=period, label="Kommende plads")
+    on_the_last_day = factories.ForumFactory(council=syddanmark, dissolved_on=dt.date(2026, 11, 23))
+    last_day_seat = factories.SeatFactory(forum=on_the_last_day, period=period, label="Sidste dag")
+
+    response = _dashboard(secretary, syddanmark)
+
+    line = {line.label: line for line in response.context["lines"]}[LINES["vacant"]]
+    expected = {*ours.expected["vacant"], last_day_seat.pk}
+    assert line.count == len(expected) == 2
+    assert {seat.pk for seat in secretary.get(line.url).context["cl"].result_list} == expected

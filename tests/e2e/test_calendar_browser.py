@@ -12,6 +12,8 @@ def test_a_member_turns_off_deadline_reminders_and_renews_the_calendar_link(blue
     page.goto(portal.url + "/min-side/")
     assert_accessible(page)
 
+    # Term-end reminders reach the secretariat only: no checkbox that would do nothing.
+    assert page.get_by_label("udløb af udpegninger").count() == 0
     deadlines = page.get_by_label("frister i aftaler")
     assert deadlines.is_checked()
     deadlines.uncheck()
@@ -41,3 +43,15 @@ def test_a_member_turns_off_deadline_reminders_and_renews_the_calendar_link(blue
     assert page.request.get(first.replace("http://127.0.0.1:8000", portal.url)).status == 404
     assert page.request.get(second.replace("http://127.0.0.1:8000", portal.url)).status == 200
     assert_accessible(page)
+
+
+def test_the_meeting_list_leads_a_member_to_the_personal_calendar_link(blue_book, portal, page):
+    sign_in(page, portal, blue_book.user)
+    page.goto(portal.url + "/moeder/")
+
+    assert page.get_by_text("Brug dit personlige kalenderlink på Min side").is_visible()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Dit personlige kalenderlink").click()
+
+    assert page.url == portal.url + "/min-side/#kalender"
+    assert page.get_by_role("heading", name="Din kalender").is_visible()

@@ -310,6 +310,54 @@ def test_the_status_and_its_dates_cannot_be_set_through_the_change_form(staff_cl
     assert row.note == "Rettet"
 
 
+def test_a_proposals_seat_person_and_start_can_still_be_corrected(staff_client, odense, period, start):
+    row = proposal(odense, period, start)
+    other_seat = factories.SeatFactory(forum=row.seat.forum, period=period, label="Anden plads")
+    other_person = councillor(odense, period, name="Rettet Person")
+
+    response = admin_post(
+        staff_client,
+        Appointment,
+        row,
+        seat=other_seat.pk,
+        person=other_person.pk,
+        starts_on=(start + dt.timedelta(days=1)).isoformat(),
+    )
+
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert (row.seat, row.person, row.starts_on) == (other_seat, other_person, start + dt.timedelta(days=1))
+
+
+@pytest.mark.parametrize("step", ["nominated", "appointed", "ended"])
+def test_after_the_proposal_the_seat_person_and_start_cannot_be_rewritten(staff_client, odense, period, start, step):
+    row = proposal(odense, period, start)
+    services.nominate(appointment=row, nominated_on=start - dt.timedelta(days=10))
+    if step in ("appointed", "ended"):
+        services.appoint(appointment=row, appointed_on=start - dt.timedelta(days=5))
+    if step == "ended":
+        services.end(appointment=row, ended_on=start + dt.timedelta(days=60), reason=Appointment.EndReason.OTHER)
+    other_seat = factories.SeatFactory(forum=row.seat.forum, period=period, label="Anden plads")
+    other_person = councillor(odense, period, name="Anden Person")
+    before = snapshot(row)
+
+    page = staff_client.get(admin_url(Appointment, row))
+    form_fields = page.context["adminform"].form.fields
+    assert not {"seat", "person", "starts_on"} & set(form_fields), "they are shown, not edited"
+    response = admin_post(
+        staff_client,
+        Appointment,
+        row,
+        seat=other_seat.pk,
+        person=other_person.pk,
+        starts_on=(start + dt.timedelta(days=1)).isoformat(),
+    )
+
+    assert response.status_code == 302
+    after = snapshot(row)
+    assert (after["seat"], after["person"], after["starts_on"]) == (before["seat"], before["person"], start)
+
+
 def test_the_add_form_creates_a_proposal_through_the_service(staff_client, odense, period, start, monkeypatch):
     person = councillor(odense, period)
     seat = factories.SeatFactory(forum=factories.ForumFactory(), period=period)

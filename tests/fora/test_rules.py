@@ -439,12 +439,22 @@ class TestOneHolderPerSeat:
         )
         assert_form_refuses(form, "seat", SEAT_TAKEN)
 
-    def test_moving_a_holders_start_into_the_previous_holders_time_is_refused_by_the_admin(
+    def test_moving_a_holders_start_into_the_previous_holders_time_is_impossible_in_the_admin(
         self, staff_client, seat, eligible, middelfart, period
     ):
-        appointed(seat, eligible, day(1, 15))
+        first = appointed(seat, eligible, day(1, 15))
         second = appointed(seat, councillor(middelfart, period), day(4, 1))
-        assert_admin_refuses(staff_client, Appointment, "seat", SEAT_TAKEN, obj=second, starts_on="2026-03-01")
+        first.refresh_from_db()
+        before = (model_to_dict(first), model_to_dict(second))
+
+        # Once appointed the start is read-only: a forged value in the POST is ignored, not saved.
+        response = admin_post(staff_client, Appointment, second, starts_on="2026-03-01")
+
+        assert response.status_code == 302
+        first.refresh_from_db()
+        second.refresh_from_db()
+        assert second.starts_on == day(4, 1)
+        assert (model_to_dict(first), model_to_dict(second)) == before
 
     @pytest.mark.postgres
     def test_the_database_refuses_a_second_holder_created_without_the_rules(self, seat, eligible, middelfart, period):
@@ -607,13 +617,19 @@ class TestProcess:
         appointment = Appointment.objects.get()
         assert (appointment.status, appointment.appointed_on) == ("proposed", None)
 
-    def test_moving_an_ended_appointments_start_past_its_end_is_refused_by_the_admin(self, staff_client, proposal):
+    def test_moving_an_ended_appointments_start_past_its_end_is_impossible_in_the_admin(self, staff_client, proposal):
         services.appoint(appointment=proposal, appointed_on=day(2, 20))
         services.end(appointment=proposal, ended_on=day(4, 30), reason="resigned")
-        # The end date is read-only in the admin, so the message stands above the form.
-        assert_admin_refuses(
-            staff_client, Appointment, "__all__", ENDS_AFTER_START, obj=proposal, starts_on="2026-05-15"
-        )
+        proposal.refresh_from_db()
+        before = model_to_dict(proposal)
+
+        # Start and end are both read-only once ended: a forged start in the POST is ignored.
+        response = admin_post(staff_client, Appointment, proposal, starts_on="2026-05-15")
+
+        assert response.status_code == 302
+        proposal.refresh_from_db()
+        assert model_to_dict(proposal) == before
+        assert proposal.starts_on <= proposal.ended_on == day(4, 30)
 
     def test_an_appointed_row_without_a_decision_date_is_refused_by_the_database(self, seat, eligible):
         with refused_by_database("fora_appointment_appointed_has_decision_date"):

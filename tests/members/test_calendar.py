@@ -6,12 +6,15 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from icalendar import Calendar
 
 from agreements.models import Milestone
+from kkr_portal import scoping
 from members import calendar, services
-from members.models import CalendarFeed, Meeting, PolicyArea
+from members.models import CalendarFeed, Meeting, Person, PolicyArea
 from tests import factories
 from tests.rules_helpers import COPENHAGEN, NOW
 
@@ -134,6 +137,34 @@ def test_a_cancelled_meeting_is_sent_as_cancelled_with_a_higher_sequence(syddanm
     assert "Mødet er aflyst." in str(event["DESCRIPTION"])
 
 
+@pytest.mark.parametrize("items", [1, 6])
+def test_a_reminders_meeting_without_its_agenda_is_loaded_in_two_queries_not_one_per_item(
+    syddanmark, items, django_assert_num_queries
+):
+    row = meeting()
+    health = PolicyArea.objects.get(slug="sundhed")
+    for number in range(1, items + 1):
+        factories.AgendaItemFactory(meeting=row, number=number, policy_area=health)
+    plain = Meeting.objects.select_related("council").get(pk=row.pk)  # as the reminders load it
+
+    # the meeting with its council, its agenda items with their policy areas
+    with django_assert_num_queries(2):
+        event = only_event(calendar.meeting_ics(plain))
+
+    assert f"{items}. " in str(event["DESCRIPTION"])
+    assert "(Sundhed)" in str(event["DESCRIPTION"])
+
+
+def test_a_meeting_with_its_agenda_prefetched_costs_no_query(syddanmark, django_assert_num_queries):
+    row = meeting()
+    factories.AgendaItemFactory(meeting=row, policy_area=PolicyArea.objects.get(slug="sundhed"))
+    loaded = Meeting.objects.with_agenda().get(pk=row.pk)
+
+    with django_assert_num_queries(0):
+        calendar.meeting_ics(loaded)
+        calendar.feed_ics(name="Test", meetings=[loaded])
+
+
 def test_a_milestone_is_an_all_day_event_with_its_own_stable_uid(syddanmark):
     milestone = factories.MilestoneFactory(due_on=dt.date(2027, 3, 15), title="Godkendelse i KKR")
     row = meeting()
@@ -209,13 +240,14 @@ def kkr_member(member, syddanmark, odense, period):
     return member
 
 
-def test_the_personal_feed_has_the_persons_kkr_meetings_and_the_deadlines_meant_for_members(
+def test_the_personal_feed_has_the_persons_kkr_meetings_and_every_deadline_of_its_agreements(
     client, kkr_member, syddanmark, sjaelland
 ):
     own = meeting(title="Eget KKR")
     other = meeting(council=sjaelland, title="Andet KKR")
     for_members = factories.MilestoneFactory(audience="members")
     for_secretariat = factories.MilestoneFactory(audience="secretariat", agreement=for_members.agreement, kind="draft")
+    other_kkrs = factories.MilestoneFactory(agreement=factories.AgreementFactory(council=sjaelland), audience="members")
     feed = services.ensure_calendar_feed(person=kkr_member)
 
     # No login: a calendar app fetches it.
@@ -226,8 +258,28 @@ def test_the_personal_feed_has_the_persons_kkr_meetings_and_the_deadlines_meant_
     found = set(events(response.content))
     assert calendar.meeting_uid(own) in found
     assert calendar.milestone_uid(for_members) in found
+    # The issue: "the deadlines of their KKR's agreements" — the secretariat's steps are the KKR's cycle too.
+    assert calendar.milestone_uid(for_secretariat) in found
     assert calendar.meeting_uid(other) not in found
-    assert calendar.milestone_uid(for_secretariat) not in found
+    assert calendar.milestone_uid(other_kkrs) not in found
+
+
+def test_a_deactivated_login_closes_the_personal_feed(client, kkr_member):
+    url = reverse("personal_feed", args=[calendar.feed_token(services.ensure_calendar_feed(person=kkr_member))])
+    assert client.get(url).status_code == 200
+
+    kkr_member.user.is_active = False
+    kkr_member.user.save(update_fields=["is_active"])
+
+    assert client.get(url).status_code == 404
+
+
+def test_a_person_no_longer_linked_to_a_login_has_no_personal_feed(client, kkr_member):
+    url = reverse("personal_feed", args=[calendar.feed_token(services.ensure_calendar_feed(person=kkr_member))])
+
+    Person.objects.filter(pk=kkr_member.pk).update(user=None)
+
+    assert client.get(url).status_code == 404
 
 
 @pytest.mark.parametrize("count", [1, 10])
@@ -298,3 +350,39 @@ def test_ensuring_a_feed_twice_keeps_the_same_url(kkr_member):
 
     assert calendar.feed_token(services.ensure_calendar_feed(person=kkr_member)) == first
     assert CalendarFeed.objects.filter(person=kkr_member).count() == 1
+
+
+# --- the admin of calendar links -------------------------------------------------------------
+
+FEED_CHANGELIST = reverse("admin:members_calendarfeed_changelist")
+
+
+def test_kl_central_administrators_can_retire_a_leaked_link(client, superuser, kkr_member):
+    old = calendar.feed_token(services.ensure_calendar_feed(person=kkr_member))
+    feed = CalendarFeed.objects.get(person=kkr_member)
+    client.force_login(superuser)
+
+    response = client.post(FEED_CHANGELIST, {"action": "rotate_feeds", ACTION_CHECKBOX_NAME: [feed.pk]}, follow=True)
+
+    assert "1 kalenderlink(s) er fornyet." in response.content.decode()
+    assert calendar.feed_token(CalendarFeed.objects.get(pk=feed.pk)) != old
+
+
+def test_rotating_links_needs_the_change_permission_not_just_view(client, staff_syddanmark, kkr_member, monkeypatch):
+    # Were calendar links ever opened to staff for viewing, viewing alone must not let them rotate.
+    monkeypatch.setattr(scoping, "may_view", lambda model, user: True)
+    monkeypatch.setattr(scoping, "may_change", lambda model, user: True)
+    monkeypatch.setattr(scoping, "scope", lambda queryset, user: queryset)
+    feed = services.ensure_calendar_feed(person=kkr_member)
+    staff_syddanmark.user_permissions.set(Permission.objects.filter(codename="view_calendarfeed"))
+    client.force_login(staff_syddanmark)
+
+    page = client.get(FEED_CHANGELIST)
+    client.post(FEED_CHANGELIST, {"action": "rotate_feeds", ACTION_CHECKBOX_NAME: [feed.pk]})
+
+    assert page.status_code == 200
+    assert "rotate_feeds" not in page.content.decode()
+    assert CalendarFeed.objects.get(pk=feed.pk).nonce == feed.nonce
+
+    staff_syddanmark.user_permissions.add(Permission.objects.get(codename="change_calendarfeed"))
+    assert "rotate_feeds" in client.get(FEED_CHANGELIST).content.decode()

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -89,6 +90,31 @@ def test_the_meeting_list_and_the_kkr_page_link_to_the_meeting(signed_in, syddan
 
     assert url in text(signed_in.get(reverse("meeting_list")))
     assert url in text(signed_in.get(reverse("council_detail", args=["syddanmark"])))
+
+
+def test_the_meeting_list_points_a_signed_in_person_to_their_personal_feed(signed_in, syddanmark):
+    content = text(signed_in.get(reverse("meeting_list")))
+
+    assert f'href="{reverse("my_page")}#kalender"' in content
+    assert "Brug dit personlige kalenderlink på Min side" in content
+
+
+def test_next_to_the_kkr_feed_link_the_pages_say_the_personal_link_is_the_one_to_subscribe_to(signed_in, syddanmark):
+    for url in (reverse("meeting_list") + "?kkr=syddanmark", reverse("council_detail", args=["syddanmark"])):
+        content = text(signed_in.get(url))
+        feed_link = content.index(reverse("council_feed", args=["syddanmark"]))
+        hint = content.index("Vil du abonnere i din kalender")
+
+        assert 0 < hint - feed_link < 1000, url
+        assert f'href="{reverse("my_page")}#kalender"' in content[hint:]
+
+
+def test_an_anonymous_visitor_of_the_public_meeting_list_gets_no_link_to_min_side(client, settings, syddanmark):
+    settings.BLAA_BOG_PUBLIC = True
+
+    content = text(client.get(reverse("meeting_list")))
+
+    assert "Vil du abonnere i din kalender" not in content
 
 
 def test_an_unknown_meeting_is_a_404(signed_in):
@@ -219,6 +245,28 @@ def test_moving_a_cancelled_meeting_is_refused_on_the_admin_form(staff, syddanma
     assert response.status_code == 200
     assert escape("Et aflyst møde kan ikke flyttes.") in text(response)
     assert Meeting.objects.get(pk=row.pk).place == "Odense Rådhus"
+
+
+def test_a_save_the_service_refuses_after_the_form_passed_is_a_message_not_a_500(staff, syddanmark, monkeypatch):
+    row = meeting(title="Decembermøde")
+    before = row.history.count()
+
+    def cancelled_meanwhile(*, meeting):
+        # Someone cancelled it between the form's check and the save: the service refuses.
+        raise ValidationError("Et aflyst møde kan ikke flyttes. Opret et nyt møde i stedet.")
+
+    monkeypatch.setattr(services, "save_meeting", cancelled_meanwhile)
+    response = admin_post(staff, Meeting, row, place="Vejle Rådhus", title="Nyt navn")
+
+    change_url = reverse("admin:members_meeting_change", args=[row.pk])
+    assert response.status_code == 302
+    assert response["Location"] == change_url
+    page = staff.get(change_url)
+    assert escape("Et aflyst møde kan ikke flyttes. Opret et nyt møde i stedet.") in text(page)
+    stored = Meeting.objects.get(pk=row.pk)
+    assert (stored.title, stored.place, stored.sequence) == ("Decembermøde", "Odense Rådhus", 0)
+    assert row.history.count() == before
+    assert not LogEntry.objects.exists()
 
 
 def test_the_cancel_action_cancels_and_raises_the_sequence(staff, syddanmark):

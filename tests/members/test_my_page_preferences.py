@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from members import calendar
 from members.models import CalendarFeed
-from reminders.models import ReminderKind
-from reminders.services import wanted_kinds
+from reminders.models import ReminderKind, ReminderOptOut
+from reminders.services import unsubscribe, wanted_kinds
 from tests.rules_helpers import NOW
 
 pytestmark = pytest.mark.django_db
@@ -27,31 +27,59 @@ def text(response) -> str:
     return response.content.decode()
 
 
-def test_every_kind_of_reminder_is_on_until_the_person_turns_one_off(signed_in, member):
+def test_every_kind_a_person_can_receive_is_on_until_they_turn_one_off(signed_in, member):
     response = signed_in.get(MY_PAGE)
 
     form = response.context["reminder_form"]
-    assert set(form.initial["kinds"]) == set(ReminderKind.values)
+    assert set(form.initial["kinds"]) == {"meeting", "milestone"}
     content = text(response)
     assert 'name="save_reminders"' in content
     assert "frister i aftaler" in content
 
 
+def test_term_end_reminders_go_to_the_secretariat_only_and_are_not_offered(signed_in, member):
+    response = signed_in.get(MY_PAGE)
+
+    assert [value for value, _label in response.context["reminder_form"].fields["kinds"].choices] == [
+        "meeting",
+        "milestone",
+    ]
+    assert 'value="term_end"' not in text(response)
+    assert "udløb af udpegninger" not in text(response)
+
+
+def test_posting_a_kind_that_is_not_offered_is_refused_and_nothing_changes(signed_in, member):
+    response = signed_in.post(MY_PAGE, {"save_reminders": "1", "kinds": ["meeting", "term_end"]})
+
+    assert response.status_code == 200
+    assert response.context["reminder_form"].errors["kinds"] == ["term_end er ikke en type påmindelse, vi sender."]
+    assert wanted_kinds(member) == set(ReminderKind.values)
+
+
 def test_preferences_round_trip(signed_in, member):
-    response = signed_in.post(MY_PAGE, {"save_reminders": "1", "kinds": ["meeting", "term_end"]}, follow=True)
+    response = signed_in.post(MY_PAGE, {"save_reminders": "1", "kinds": ["meeting"]}, follow=True)
 
     assert "Dine valg af påmindelser er gemt." in text(response)
     assert wanted_kinds(member) == {"meeting", "term_end"}
-    assert set(signed_in.get(MY_PAGE).context["reminder_form"].initial["kinds"]) == {"meeting", "term_end"}
+    assert signed_in.get(MY_PAGE).context["reminder_form"].initial["kinds"] == ["meeting"]
 
     signed_in.post(MY_PAGE, {"save_reminders": "1", "kinds": ["milestone"]})
-    assert wanted_kinds(member) == {"milestone"}
+    assert wanted_kinds(member) == {"milestone", "term_end"}
 
 
-def test_turning_every_kind_off_is_allowed(signed_in, member):
+def test_saving_the_form_keeps_a_stored_opt_out_of_a_kind_it_does_not_offer(signed_in, member):
+    unsubscribe(person=member, kind="term_end")  # e.g. from before, or by a link
+
+    signed_in.post(MY_PAGE, {"save_reminders": "1", "kinds": ["meeting", "milestone"]})
+
+    assert wanted_kinds(member) == {"meeting", "milestone"}
+    assert ReminderOptOut.objects.filter(person=member, kind="term_end").count() == 1
+
+
+def test_turning_every_offered_kind_off_is_allowed(signed_in, member):
     signed_in.post(MY_PAGE, {"save_reminders": "1"})
 
-    assert wanted_kinds(member) == set()
+    assert wanted_kinds(member) == {"term_end"}
 
 
 def test_an_unknown_kind_is_refused_with_a_danish_message_and_nothing_changes(signed_in, member):

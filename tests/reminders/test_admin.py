@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from reminders.models import Delivery, ReminderRule
@@ -18,11 +19,12 @@ staff_client = rules_helpers.staff_client
 CHANGELIST = "admin:reminders_delivery_changelist"
 
 
-def deliveries(count: int, *, status: str = Delivery.Status.FAILED, start: int = 0) -> list[Delivery]:
+def deliveries(count: int, *, status: str = Delivery.Status.FAILED, start: int = 0, council=None) -> list[Delivery]:
     rule = ReminderRule.objects.get(kind="meeting", days_before=7)
     return Delivery.objects.bulk_create(
         Delivery(
             rule=rule,
+            council=council,
             occasion_type="meeting",
             occasion_id=41,
             occasion_at=MEETING_AT,
@@ -108,18 +110,65 @@ def test_a_delivery_cannot_be_deleted_in_the_admin(staff_client):
     assert Delivery.objects.filter(pk=row.pk).exists()
 
 
-def test_staff_of_one_kkr_do_not_see_the_outbox(client, staff_syddanmark):
-    (row,) = deliveries(1)
+@pytest.fixture
+def kkr_staff(client, staff_syddanmark):
+    """Syddanmark's staff with the permissions the demo gives them: view and change the outbox."""
+    staff_syddanmark.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="reminders", codename__in=["view_delivery", "change_delivery"]
+        )
+    )
     client.force_login(staff_syddanmark)
-    assert client.get(reverse("admin:reminders_delivery_change", args=[row.pk])).status_code in (403, 404)
-    response = client.post(reverse(CHANGELIST), {"action": "retry_failed", ACTION_CHECKBOX_NAME: [row.pk]})
-    assert response.status_code == 403
-    row.refresh_from_db()
-    assert row.status == Delivery.Status.FAILED
+    return client
 
 
-def test_reminder_rules_are_editable(staff_client):
+def test_staff_see_their_own_kkrs_deliveries_and_not_anothers(kkr_staff, syddanmark, sjaelland):
+    (own,) = deliveries(1, council=syddanmark)
+    (other,) = deliveries(1, council=sjaelland, start=1)
+    page = kkr_staff.get(reverse(CHANGELIST))
+    assert page.status_code == 200
+    assert list(page.context["cl"].queryset.values_list("pk", flat=True)) == [own.pk]
+    assert kkr_staff.get(reverse("admin:reminders_delivery_change", args=[own.pk])).status_code == 200
+    assert kkr_staff.get(reverse("admin:reminders_delivery_change", args=[other.pk])).status_code == 404
+
+
+def test_staff_retry_their_own_kkrs_failed_deliveries_only(
+    kkr_staff, syddanmark, sjaelland, queued, django_capture_on_commit_callbacks
+):
+    (own,) = deliveries(1, council=syddanmark)
+    (other,) = deliveries(1, council=sjaelland, start=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = retry(kkr_staff, [own, other])
+    assert "1 udsendelse sendes igen." in page.content.decode()
+    assert [pk for pk, _countdown in queued] == [own.pk]
+    own.refresh_from_db()
+    other.refresh_from_db()
+    assert (own.status, other.status) == (Delivery.Status.PENDING, Delivery.Status.FAILED)
+
+
+def test_staff_can_neither_add_nor_delete_deliveries(kkr_staff, syddanmark):
+    staff = kkr_staff
+    (own,) = deliveries(1, council=syddanmark)
+    assert staff.get(reverse("admin:reminders_delivery_add")).status_code == 403
+    assert staff.post(reverse("admin:reminders_delivery_delete", args=[own.pk]), {"post": "yes"}).status_code == 403
+    assert Delivery.objects.filter(pk=own.pk).exists()
+
+
+def test_staff_do_not_see_the_rows_planned_before_deliveries_had_a_kkr(kkr_staff):
+    (old,) = deliveries(1)
+    assert kkr_staff.get(reverse("admin:reminders_delivery_change", args=[old.pk])).status_code == 404
+
+
+def test_a_rule_can_be_switched_off_in_the_admin(staff_client):
     rule = ReminderRule.objects.get(kind="meeting", days_before=1)
-    rules_helpers.assert_admin_accepts(staff_client, ReminderRule, obj=rule, days_before=2)
+    rules_helpers.assert_admin_accepts(staff_client, ReminderRule, obj=rule, is_active=False)
     rule.refresh_from_db()
-    assert rule.days_before == 2
+    assert rule.is_active is False
+
+
+def test_what_a_rule_says_is_read_only_once_it_exists(staff_client):
+    rule = ReminderRule.objects.get(kind="meeting", days_before=1)
+    form = staff_client.get(rules_helpers.admin_url(ReminderRule, rule)).context["adminform"].form
+    assert set(form.fields) == {"is_active"}
+    add_form = staff_client.get(rules_helpers.admin_url(ReminderRule)).context["adminform"].form
+    assert {"kind", "days_before", "audience", "is_active"} <= set(add_form.fields)

@@ -68,15 +68,16 @@ def test_the_reminder_carries_a_one_click_unsubscribe_header(anne_mail):
     assert re.fullmatch(r"<https://kkr\.example\.dk/paamindelser/frameld/[^/>]+/>", header)
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert header[1:-1] in message.body
-    assert emails.read_unsubscribe_token(header.split("/")[-2]) == (delivery.recipient_id, "meeting")
+    assert emails.read_unsubscribe_token(header.split("/")[-2]) == (delivery.recipient_id, "", "meeting")
 
 
 def test_a_meeting_reminder_has_the_meeting_as_an_ics_attachment(anne_mail, meeting):
     _delivery, message = anne_mail
-    ((name, content, mimetype),) = message.attachments
-    assert name == "moede.ics"
-    assert mimetype.startswith("text/calendar")
-    (event,) = Calendar.from_ical(content).walk("VEVENT")
+    (part,) = message.attachments
+    assert part["Content-Type"] == 'text/calendar; charset="utf-8"; method="PUBLISH"'
+    assert part.get_filename() == "moede.ics"
+    assert part.get_content_disposition() == "attachment"
+    (event,) = Calendar.from_ical(part.get_payload(decode=True)).walk("VEVENT")
     assert event.decoded("dtstart") == MEETING_AT
     assert str(event["location"]) == "Odense Rådhus"
 
@@ -86,14 +87,21 @@ def test_the_message_renders_as_multipart_mime(anne_mail):
     raw = message.message().as_string()
     assert "multipart/mixed" in raw
     assert "multipart/alternative" in raw
-    assert "text/calendar" in raw
+    assert 'Content-Type: text/calendar; charset="utf-8"; method="PUBLISH"\n' in raw
+    assert 'Content-Disposition: attachment; filename="moede.ics"\n' in raw
 
 
-def test_a_secretariat_reminder_has_no_unsubscribe_link_but_says_why_it_came(syddanmark, secretariat, settings):
+def test_a_secretariat_reminder_says_why_it_came_and_has_a_one_click_link_for_the_address(
+    syddanmark, secretariat, settings
+):
     settings.SITE_URL = "https://kkr.example.dk"
     due = milestone(syddanmark, dt.date(2026, 12, 31))
     _delivery, message = sent_to("sara@kl.dk", dt.datetime(2026, 12, 1, 8, 0, tzinfo=COPENHAGEN))
-    assert "List-Unsubscribe" not in message.extra_headers
+    header = message.extra_headers["List-Unsubscribe"]
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert emails.read_unsubscribe_token(header.split("/")[-2]) == (None, "sara@kl.dk", "milestone")
+    assert header[1:-1] in message.body
+    assert header[1:-1] in message.alternatives[0][0]
     assert "kontakt i sekretariatet for KKR Syddanmark" in message.body
     assert "torsdag 31. december 2026" in message.body
     assert f"https://kkr.example.dk/aftaler/{due.agreement_id}/" in message.body
@@ -105,7 +113,7 @@ def test_a_member_milestone_reminder_has_an_unsubscribe_link_for_milestones(sydd
     milestone(syddanmark, dt.date(2026, 12, 31), audience="members")
     delivery, message = sent_to("bo@example.dk", dt.datetime(2026, 12, 24, 8, 0, tzinfo=COPENHAGEN))
     token = message.extra_headers["List-Unsubscribe"].split("/")[-2]
-    assert emails.read_unsubscribe_token(token) == (delivery.recipient_id, "milestone")
+    assert emails.read_unsubscribe_token(token) == (delivery.recipient_id, "", "milestone")
 
 
 def test_the_reminder_is_in_danish_whatever_language_is_active(meeting):

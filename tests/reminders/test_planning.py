@@ -6,9 +6,13 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.core import mail
 
+from agreements import services as agreement_services
+from agreements.models import Agreement, Milestone
 from fora import services as fora_services
 from members import services as member_services
+from members.models import KKRMembership
 from reminders import querysets, services, tasks
 from reminders.models import Delivery, ReminderKind, ReminderOptOut, ReminderRule
 from tests import factories
@@ -97,14 +101,46 @@ def test_the_plan_task_run_twice_is_harmless(meeting, queued, django_capture_on_
     assert sorted(pk for pk, _countdown in queued) == sorted(Delivery.objects.values_list("pk", flat=True))
 
 
-def test_a_reminder_whose_due_time_passed_more_than_a_day_ago_is_not_planned(meeting):
-    plan(WEEK_BEFORE + dt.timedelta(days=1, minutes=1))
+def test_after_a_three_day_outage_the_reminder_still_ahead_is_planned(meeting):
+    # Beat and the workers were down from the due time until three days later.
+    plan(WEEK_BEFORE + dt.timedelta(days=3))
+    assert emails() == ["anne@example.dk", "bo@example.dk", "carl@example.dk"]
+    assert set(Delivery.objects.values_list("rule__days_before", "due_at")) == {(7, WEEK_BEFORE)}
+
+
+def test_after_a_three_day_outage_over_the_one_day_reminder_only_that_one_is_planned(meeting):
+    # Down from two days before the meeting until one hour after the one-day reminder was due:
+    # the seven-day one (never sent) is superseded, not sent together with "tomorrow".
+    day_before = MEETING_AT - dt.timedelta(days=1)
+    plan(day_before + dt.timedelta(hours=1))
+    assert set(Delivery.objects.values_list("rule__days_before", flat=True)) == {1}
+    assert Delivery.objects.count() == 3
+
+
+def test_after_a_three_day_outage_a_milestone_gets_its_seven_day_reminder_not_the_thirty_day_one(
+    syddanmark, secretariat
+):
+    milestone(syddanmark, dt.date(2026, 12, 31))
+    plan(dt.datetime(2026, 12, 27, 8, 0, tzinfo=COPENHAGEN))
+    assert set(Delivery.objects.values_list("rule__days_before", "email")) == {(7, "sara@kl.dk")}
+
+
+def test_a_reminder_superseded_only_by_an_inactive_rule_is_still_planned(meeting):
+    ReminderRule.objects.filter(kind="meeting", days_before=1).update(is_active=False)
+    plan(MEETING_AT - dt.timedelta(hours=12))
+    assert set(Delivery.objects.values_list("rule__days_before", flat=True)) == {7}
+
+
+def test_a_reminder_for_an_occasion_that_has_passed_is_not_planned_after_an_outage(meeting):
+    plan(MEETING_AT + dt.timedelta(days=1))
     assert not Delivery.objects.exists()
 
 
-def test_a_reminder_is_still_planned_within_a_day_of_its_due_time(meeting):
-    plan(WEEK_BEFORE + dt.timedelta(hours=23))
-    assert Delivery.objects.count() == 3
+def test_every_planned_delivery_belongs_to_the_occasions_kkr(meeting, syddanmark, secretariat):
+    milestone(syddanmark, dt.date(2026, 12, 30))  # 30 days before: 08:00 on 30 November
+    plan(WEEK_BEFORE)
+    assert set(Delivery.objects.values_list("council", flat=True)) == {syddanmark.pk}
+    assert Delivery.objects.count() == 4
 
 
 def test_a_meeting_created_hours_before_it_starts_gets_its_one_day_reminder(members):
@@ -128,11 +164,6 @@ def test_a_member_without_an_email_is_skipped(meeting, odense, period):
     kkr_member(odense, period, "")
     plan(WEEK_BEFORE)
     assert Delivery.objects.count() == 3
-
-
-def test_people_without_an_email_are_listed_for_the_secretariat(members, odense, period, syddanmark):
-    silent = kkr_member(odense, period, "").person
-    assert list(querysets.members_without_email(syddanmark, MEETING_AT.date())) == [silent]
 
 
 def test_a_member_who_turned_meeting_reminders_off_is_skipped(meeting, members):
@@ -198,6 +229,23 @@ def test_a_completed_milestone_is_not_planned(syddanmark, secretariat):
     assert plan(dt.datetime(2026, 12, 1, 8, 0, tzinfo=COPENHAGEN)) == 0
 
 
+def test_an_open_milestone_of_a_closed_cycle_is_neither_planned_nor_sent(syddanmark, members, secretariat):
+    planned = milestone(syddanmark, dt.date(2026, 12, 31))
+    unplanned = Milestone.objects.create(
+        agreement=planned.agreement, kind=Milestone.Kind.SIGNING, title="Underskrift", due_on=dt.date(2027, 1, 5)
+    )
+    Agreement.objects.filter(pk=planned.agreement_id).update(recurrence_months=24)
+    first = dt.datetime(2026, 12, 1, 8, 0, tzinfo=COPENHAGEN)
+    plan(first)
+    assert emails(occasion_id=planned.pk) == ["sara@kl.dk"]
+    agreement_services.close_cycle(agreement=Agreement.objects.get(pk=planned.agreement_id), closed_on=first.date())
+    with time_machine.travel(first, tick=False):
+        assert tasks.send_delivery(Delivery.objects.get().pk) == "skipped"
+    assert plan(dt.datetime(2026, 12, 24, 8, 0, tzinfo=COPENHAGEN)) == 0
+    assert plan(dt.datetime(2026, 12, 29, 8, 0, tzinfo=COPENHAGEN)) == 0
+    assert not Delivery.objects.filter(occasion_id=unplanned.pk).exists()
+
+
 def appointed(odense, period, *, term_ends_on: dt.date | None):
     person = councillor(odense, period)
     appointment = fora_services.propose(
@@ -225,6 +273,120 @@ def test_an_ended_appointment_is_not_planned(odense, period, secretariat):
     appointment = appointed(odense, period, term_ends_on=dt.date(2027, 3, 1))
     fora_services.end(appointment=appointment, ended_on=dt.date(2026, 12, 1), reason="resigned")
     assert plan(dt.datetime(2026, 12, 31, 8, 0, tzinfo=COPENHAGEN)) == 0
+
+
+# --- a reminder skipped for a reason that went away is not lost ------------------------------------
+
+
+def send_all(at: dt.datetime) -> list[str]:
+    with time_machine.travel(at, tick=False):
+        return [tasks.send_delivery(pk) for pk in services.queue_ready_deliveries(now=at)]
+
+
+def sent_to() -> list[str]:
+    return sorted(message.to[0] for message in mail.outbox)
+
+
+@pytest.fixture
+def skipped_anne(meeting, members, queued):
+    """Anne turned meeting reminders off just before hers was sent: her row is skipped."""
+    plan(WEEK_BEFORE)
+    anne = members[0].person
+    services.set_reminder_preferences(person=anne, wanted_kinds={"milestone", "term_end"})
+    assert sorted(send_all(WEEK_BEFORE)) == ["sent", "sent", "skipped"]
+    return Delivery.objects.get(recipient=anne)
+
+
+def test_a_reminder_turned_off_and_back_on_is_sent_after_all(skipped_anne):
+    services.set_reminder_preferences(person=skipped_anne.recipient, wanted_kinds=set(ReminderKind.values))
+    later = WEEK_BEFORE + dt.timedelta(minutes=5)
+    plan(later)
+    skipped_anne.refresh_from_db()
+    assert (skipped_anne.status, skipped_anne.attempts, skipped_anne.last_error) == (Delivery.Status.PENDING, 0, "")
+    assert (skipped_anne.queued_at, skipped_anne.next_attempt_at) == (None, None)
+    assert send_all(later) == ["sent"]
+    assert sent_to() == ["anne@example.dk", "bo@example.dk", "carl@example.dk"]
+    plan(later + dt.timedelta(minutes=5))
+    assert send_all(later + dt.timedelta(minutes=5)) == []
+
+
+def test_a_reminder_still_turned_off_stays_skipped(skipped_anne):
+    plan(WEEK_BEFORE + dt.timedelta(minutes=5))
+    skipped_anne.refresh_from_db()
+    assert skipped_anne.status == Delivery.Status.SKIPPED
+
+
+def test_a_rule_switched_off_and_on_again_sends_its_reminders(meeting, queued):
+    plan(WEEK_BEFORE)
+    ReminderRule.objects.filter(kind="meeting", days_before=7).update(is_active=False)
+    assert send_all(WEEK_BEFORE) == ["skipped"] * 3
+    ReminderRule.objects.filter(kind="meeting", days_before=7).update(is_active=True)
+    later = WEEK_BEFORE + dt.timedelta(minutes=5)
+    plan(later)
+    assert send_all(later) == ["sent"] * 3
+    assert sent_to() == ["anne@example.dk", "bo@example.dk", "carl@example.dk"]
+
+
+def test_a_meeting_moved_and_moved_back_sends_its_reminders_once(meeting, queued):
+    plan(WEEK_BEFORE)
+    meeting.starts_at += dt.timedelta(days=2)
+    meeting.ends_at += dt.timedelta(days=2)
+    member_services.save_meeting(meeting=meeting)
+    assert send_all(WEEK_BEFORE) == ["skipped"] * 3
+    meeting.starts_at -= dt.timedelta(days=2)
+    meeting.ends_at -= dt.timedelta(days=2)
+    member_services.save_meeting(meeting=meeting)
+    later = WEEK_BEFORE + dt.timedelta(minutes=5)
+    plan(later)
+    assert send_all(later) == ["sent"] * 3
+    assert Delivery.objects.count() == 3
+
+
+def test_a_membership_ended_by_mistake_and_restored_gets_its_reminder(meeting, members, queued):
+    plan(WEEK_BEFORE)
+    bo = members[1]
+    member_services.end_membership(membership=bo, ended_on=WEEK_BEFORE.date())
+    assert sorted(send_all(WEEK_BEFORE)) == ["sent", "sent", "skipped"]
+    KKRMembership.objects.filter(pk=bo.pk).update(ended_on=None)
+    later = WEEK_BEFORE + dt.timedelta(minutes=5)
+    plan(later)
+    assert send_all(later) == ["sent"]
+    assert sent_to() == ["anne@example.dk", "bo@example.dk", "carl@example.dk"]
+
+
+def test_sent_and_failed_rows_are_never_revived(meeting, queued):
+    plan(WEEK_BEFORE)
+    Delivery.objects.filter(email="anne@example.dk").update(status=Delivery.Status.SENT, sent_at=WEEK_BEFORE)
+    Delivery.objects.filter(email="bo@example.dk").update(status=Delivery.Status.FAILED, attempts=5)
+    Delivery.objects.filter(email="carl@example.dk").update(status=Delivery.Status.SKIPPED)
+    plan(WEEK_BEFORE + dt.timedelta(minutes=5))
+    assert dict(Delivery.objects.values_list("email", "status")) == {
+        "anne@example.dk": Delivery.Status.SENT,
+        "bo@example.dk": Delivery.Status.FAILED,
+        "carl@example.dk": Delivery.Status.PENDING,
+    }
+    assert Delivery.objects.get(email="bo@example.dk").attempts == 5
+
+
+def test_a_skipped_reminder_of_a_meeting_that_has_passed_is_not_revived(meeting, queued):
+    plan(WEEK_BEFORE)
+    Delivery.objects.update(status=Delivery.Status.SKIPPED)
+    plan(MEETING_AT + dt.timedelta(minutes=1))
+    assert set(Delivery.objects.values_list("status", flat=True)) == {Delivery.Status.SKIPPED}
+
+
+def test_a_secretariat_address_unsubscribed_and_skipped_stays_skipped_until_resubscribed(syddanmark, secretariat):
+    milestone(syddanmark, dt.date(2026, 12, 31))
+    at = dt.datetime(2026, 12, 1, 8, 0, tzinfo=COPENHAGEN)
+    plan(at)
+    services.unsubscribe_address(email="Sara@KL.dk", kind="milestone")
+    with time_machine.travel(at, tick=False):
+        assert tasks.send_delivery(Delivery.objects.get().pk) == "skipped"
+    plan(at + dt.timedelta(minutes=5))
+    assert Delivery.objects.get().status == Delivery.Status.SKIPPED
+    ReminderOptOut.objects.filter(email="sara@kl.dk").delete()
+    plan(at + dt.timedelta(minutes=10))
+    assert Delivery.objects.get().status == Delivery.Status.PENDING
 
 
 # --- queueing -------------------------------------------------------------------------------------
@@ -270,3 +432,11 @@ def test_beat_runs_the_plan_task_every_five_minutes(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["plan-reminders"]
     assert entry["task"] == tasks.plan_reminders.name
     assert entry["schedule"] == 300.0
+
+
+def test_a_secretariat_address_unsubscribed_from_a_kind_is_not_planned_for_it(syddanmark, secretariat):
+    milestone(syddanmark, dt.date(2026, 12, 31))
+    ReminderOptOut.objects.create(email="sara@kl.dk", kind=ReminderKind.MILESTONE)
+    assert plan(dt.datetime(2026, 12, 1, 8, 0, tzinfo=COPENHAGEN)) == 0
+    ReminderOptOut.objects.update(kind=ReminderKind.TERM_END)
+    assert plan(dt.datetime(2026, 12, 1, 8, 5, tzinfo=COPENHAGEN)) == 1

@@ -8,14 +8,16 @@ from unittest import mock
 
 import pytest
 import time_machine
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core import mail
+from django.core.mail.backends import smtp as smtp_backend
 
 from agreements.models import Milestone
 from fora import services as fora_services
 from members import services as member_services
-from members.models import Meeting, Person
+from members.models import Meeting, Person, PolicyArea
 from reminders import services, tasks
-from reminders.models import Delivery, ReminderKind
+from reminders.models import Delivery, ReminderKind, ReminderRule
 from tests import factories
 from tests.reminders.conftest import MEETING_AT, meeting_at, milestone
 from tests.rules_helpers import COPENHAGEN, councillor
@@ -101,9 +103,31 @@ def test_a_member_who_turns_reminders_off_after_planning_gets_none(anne):
     assert_skipped(anne, "fravalgt")
 
 
-def test_a_member_whose_email_changed_gets_none_at_the_old_address(anne):
+def test_a_member_whose_email_changed_gets_it_at_the_new_address_only(anne):
     Person.objects.filter(pk=anne.recipient_id).update(email="anne.ny@example.dk")
-    assert_skipped(anne, "ny e-mail")
+    assert send(anne) == "sent"
+    anne.refresh_from_db()
+    assert anne.email == "anne.ny@example.dk"
+    assert [message.to for message in mail.outbox] == [["anne.ny@example.dk"]]
+
+
+def test_a_member_whose_email_changed_after_the_reminder_was_sent_does_not_get_it_again(anne):
+    assert send(anne) == "sent"
+    Person.objects.filter(pk=anne.recipient_id).update(email="anne.ny@example.dk")
+    later = WEEK_BEFORE + dt.timedelta(minutes=5)
+    plan(later)
+    for delivery in Delivery.objects.filter(status=Delivery.Status.PENDING):
+        send(delivery, later)
+    assert Delivery.objects.filter(recipient_id=anne.recipient_id, rule=anne.rule).count() == 1
+    assert [message.to for message in mail.outbox if message.to != ["bo@example.dk"]] == [
+        ["anne@example.dk"],
+        ["carl@example.dk"],
+    ]
+
+
+def test_a_member_whose_email_was_removed_gets_none(anne):
+    Person.objects.filter(pk=anne.recipient_id).update(email="")
+    assert_skipped(anne, "uden e-mail")
 
 
 def test_a_member_who_left_the_kkr_gets_none(anne, members):
@@ -218,6 +242,59 @@ def test_a_permanent_smtp_error_fails_at_once_without_retry(anne, queued, django
     assert queued == []
 
 
+class FakeSMTP:
+    """An SMTP connection that accepts every message and then fails on QUIT."""
+
+    def __init__(self, error: BaseException, accepted: list) -> None:
+        self.error, self.accepted = error, accepted
+
+    def sendmail(self, from_addr, to_addrs, msg):
+        self.accepted.append(to_addrs)
+        return {}
+
+    def quit(self):
+        raise self.error
+
+    def close(self):
+        pass
+
+
+class QuitFailsBackend(smtp_backend.EmailBackend):
+    """Django's SMTP backend on a server that has accepted the message and then errs on QUIT."""
+
+    error: BaseException = smtplib.SMTPResponseException(421, b"4.4.2 Timeout, closing connection")
+    accepted: list = []
+
+    def open(self):
+        if self.connection:
+            return False
+        self.connection = FakeSMTP(self.error, self.accepted)
+        return True
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        smtplib.SMTPResponseException(421, b"4.4.2 Timeout, closing connection"),
+        TimeoutError("timed out"),
+        SoftTimeLimitExceeded(),
+    ],
+    ids=["421-on-quit", "timeout-on-quit", "soft-time-limit-on-quit"],
+)
+def test_an_error_after_the_server_accepted_the_message_does_not_send_it_again(
+    anne, settings, queued, django_capture_on_commit_callbacks, error
+):
+    settings.EMAIL_BACKEND = f"{__name__}.QuitFailsBackend"
+    QuitFailsBackend.error, QuitFailsBackend.accepted = error, []
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send(anne) == "sent"
+    anne.refresh_from_db()
+    assert (anne.status, anne.attempts, anne.last_error) == (Delivery.Status.SENT, 1, "")
+    assert queued == []
+    assert send(anne, WEEK_BEFORE + dt.timedelta(hours=1)) == "not ready"
+    assert QuitFailsBackend.accepted == [["anne@example.dk"]]
+
+
 def test_a_failed_delivery_is_not_sent_by_a_late_message(anne):
     Delivery.objects.filter(pk=anne.pk).update(status=Delivery.Status.FAILED)
     assert send(anne) == "not ready"
@@ -250,6 +327,8 @@ def test_retrying_failed_deliveries_starts_them_afresh(anne, queued, django_capt
 def test_a_reminder_due_in_the_skipped_or_repeated_hour_is_planned_and_sent_once(
     members, start, queued, django_capture_on_commit_callbacks
 ):
+    # Only the one-day reminder: the seven-day one, due since the meeting was created, is not the point.
+    ReminderRule.objects.filter(kind=ReminderKind.MEETING, days_before=7).update(is_active=False)
     meeting = meeting_at(start)
     # Beat ticks every five minutes from 00:00 to 05:00 UTC on the day of the change.
     day = (start - dt.timedelta(days=1)).astimezone(dt.UTC).replace(hour=0, minute=0)
@@ -275,3 +354,19 @@ def test_a_delivery_of_another_kind_is_not_affected_by_an_opt_out(anne):
 def test_a_meeting_marked_held_is_not_reminded_of(anne, meeting):
     Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.HELD)
     assert send(anne) == "skipped"
+
+
+@pytest.mark.parametrize("items", [1, 12])
+def test_sending_a_meeting_reminder_needs_the_same_queries_for_a_short_and_a_long_agenda(
+    meeting, items, django_assert_num_queries
+):
+    for number in range(1, items + 1):
+        factories.AgendaItemFactory(
+            meeting=meeting, number=number, policy_area=PolicyArea.objects.order_by("?").first()
+        )
+    plan(WEEK_BEFORE)
+    anne = Delivery.objects.get(email="anne@example.dk")
+    # The row, its rule and person, locked (1); the meeting with its agenda and their policy areas
+    # (2); the recipients (1); the row marked sent (1); the transaction's savepoint (2).
+    with django_assert_num_queries(7):
+        assert send(anne) == "sent"

@@ -101,3 +101,42 @@ def test_a_signed_link_for_an_unknown_kind_or_person_is_a_404(client, person):
 
 def test_other_methods_are_refused(client, url):
     assert client.put(url).status_code == 405
+
+
+# --- a secretariat contact's address (not a person in the portal) -------------------------------
+
+
+@pytest.fixture
+def address_url() -> str:
+    return url_for(emails.unsubscribe_token(email="sara@kl.dk", kind="milestone"))
+
+
+def test_an_address_link_asks_first_and_changes_nothing(client, address_url):
+    page = client.get(address_url)
+    assert page.status_code == 200
+    assert "sara@kl.dk" in page.content.decode()
+    assert "frister i aftaler" in page.content.decode()
+    assert not ReminderOptOut.objects.exists()
+
+
+def test_a_one_click_post_unsubscribes_the_address_from_that_kind_only(address_url):
+    for _ in range(2):
+        assert Client(enforce_csrf_checks=True).post(address_url).status_code == 200
+    assert list(ReminderOptOut.objects.values_list("person", "email", "kind")) == [(None, "sara@kl.dk", "milestone")]
+
+
+def test_an_address_link_in_other_case_is_the_same_opt_out(client, address_url):
+    client.post(address_url)
+    client.post(url_for(emails.unsubscribe_token(email="Sara@KL.dk", kind="milestone")))
+    assert ReminderOptOut.objects.count() == 1
+
+
+def test_an_address_whose_token_was_changed_is_a_404(client, address_url):
+    token = emails.unsubscribe_token(email="sara@kl.dk", kind="milestone")
+    forged_payload = emails.unsubscribe_token(email="boss@kl.dk", kind="milestone").split(":", 1)[0]
+    assert client.post(url_for(f"{forged_payload}:{token.split(':', 1)[1]}")).status_code == 404
+    both = signing.dumps({"p": 1, "e": "sara@kl.dk", "k": "milestone"}, salt=emails.UNSUBSCRIBE_SALT, compress=True)
+    empty = signing.dumps({"e": "", "k": "milestone"}, salt=emails.UNSUBSCRIBE_SALT, compress=True)
+    for token in (both, empty):
+        assert client.post(url_for(token)).status_code == 404
+    assert not ReminderOptOut.objects.exists()

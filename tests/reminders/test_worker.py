@@ -40,7 +40,7 @@ from fora import services as fora_services
 from members import services as member_services
 from members.models import Council, ElectionPeriod, Meeting, Municipality, Person, SecretariatContact
 from reminders import services, tasks
-from reminders.models import Delivery
+from reminders.models import Delivery, ReminderKind, ReminderRule
 from tests import factories
 from tests.conftest import redis_url, with_totp
 from tests.reminders.conftest import kkr_member
@@ -495,16 +495,19 @@ def test_nothing_is_sent_for_stale_occasions_and_a_moved_meeting_is_reminded_at_
     council, period = portal["council"], portal["period"]
     people = kkr_members(portal, 2)
     cancelled, moved = due_meeting(portal, title="Aflyses"), due_meeting(portal, title="Flyttes")
+    # Left as it is: only the preference switch can keep its reminder from the second person.
+    unchanged = due_meeting(portal, title="Uændret")
     SecretariatContact.objects.create(council=council, kind="kkr", unit="KKR-sekretariatet", email="sara@kl.dk")
     seat = factories.SeatFactory(forum=factories.ForumFactory(council=council), period=period)
-    term_ends = (dt.datetime.now(COPENHAGEN) + dt.timedelta(days=60)).date()
+    # 59 days ahead: its 60-day reminder is due (since yesterday morning) whatever the hour now.
+    term_ends = (dt.datetime.now(COPENHAGEN) + dt.timedelta(days=59)).date()
     appointment = fora_services.propose(
         seat=seat, person=councillor(portal["odense"], period), starts_on=period.starts_on, term_ends_on=term_ends
     )
     appointment = fora_services.appoint(appointment=appointment, appointed_on=period.starts_on)
     services.plan_deliveries()
     planned = Delivery.objects.count()
-    assert planned == 2 * 2 + 1
+    assert planned == 3 * 2 + 1
     # After planning: one meeting cancelled, one moved an hour earlier, the appointment ended,
     # and the second person turns meeting reminders off.
     member_services.cancel_meeting(meeting=cancelled)
@@ -517,12 +520,20 @@ def test_nothing_is_sent_for_stale_occasions_and_a_moved_meeting_is_reminded_at_
     plan_tick()
     wait_until(settled(count=planned + 1), timeout=60, what="every delivery settled")
     assert_quiet(smtp)
-    assert dict(smtp.recipients()) == {people[0].email: 1}
-    (message,) = smtp.messages
-    assert "Flyttes" in message.as_string()
-    sent = Delivery.objects.get(status=Delivery.Status.SENT)
-    assert (sent.occasion_id, sent.occasion_at) == (moved.pk, moved.starts_at)
-    assert Delivery.objects.filter(status=Delivery.Status.SKIPPED).count() == planned
+    assert dict(smtp.recipients()) == {people[0].email: 2}
+    assert sorted("Flyttes" in message.as_string() for message in smtp.messages) == [False, True]
+    sent = Delivery.objects.filter(status=Delivery.Status.SENT)
+    assert set(sent.values_list("occasion_id", "occasion_at")) == {
+        (moved.pk, moved.starts_at),
+        (unchanged.pk, unchanged.starts_at),
+    }
+    assert set(sent.values_list("recipient", flat=True)) == {people[0].pk}
+    skipped = Delivery.objects.filter(status=Delivery.Status.SKIPPED)
+    # Cancelled (2), moved from its old time (2), the ended appointment (1), and the unchanged
+    # meeting's reminder to the person who switched meeting reminders off (1).
+    assert skipped.count() == planned - 1
+    assert skipped.get(occasion_type="meeting", occasion_id=unchanged.pk).recipient == people[1]
+    assert "fravalgt" in skipped.get(occasion_type="meeting", occasion_id=unchanged.pk).last_error
 
 
 # --- 6. daylight saving ---------------------------------------------------------------------------------
@@ -541,6 +552,8 @@ def test_nothing_is_sent_for_stale_occasions_and_a_moved_meeting_is_reminded_at_
 def test_a_reminder_due_in_the_skipped_or_repeated_hour_is_sent_exactly_once(
     portal, workers, smtp, clock, start, ticks_from
 ):
+    # Only the one-day reminder: the seven-day one, due since the meeting was created, is not the point.
+    ReminderRule.objects.filter(kind=ReminderKind.MEETING, days_before=7).update(is_active=False)
     people = kkr_members(portal, 3)
     ends = start + dt.timedelta(hours=2)
     meeting = factories.MeetingFactory(council=portal["council"], starts_at=start, ends_at=ends)
