@@ -53,12 +53,7 @@ test: lint
 
 # The benchmark (issue 6): synthetic data at Denmark's scale and 40x on PostgreSQL (throwaway
 # kkr_bench_* databases at BENCH_POSTGRES), gunicorn on 127.0.0.1; writes docs/performance.md.
-BENCH_STAMP := $(VENV)/.bench-installed
-$(BENCH_STAMP): $(STAMP)
-	$(PY) -m pip install --quiet --build-constraint requirements/build-constraints.txt -e ".[dev,bench]"
-	touch $(BENCH_STAMP)
-
-bench: $(BENCH_STAMP) dirs
+bench: install dirs
 	$(PY) -m bench
 
 clean:
