@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import datetime as dt
+import http.client
 import io
 import json
 import os
@@ -219,6 +220,30 @@ def name_search_median() -> float:
     return statistics.median(times)
 
 
+def fetch(port: int, path: str, cookie: str) -> str:
+    """One GET from the served portal (127.0.0.1 only), as text."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", path, headers={"Cookie": cookie})
+        return connection.getresponse().read().decode()
+    finally:
+        connection.close()
+
+
+def fresh_after_change(port: int, path: str, cookie: str) -> bool:
+    """Caching must never show a stale Blå Bog: after a change, the next served page has it."""
+    from members.models import KKRMembership, Person
+
+    person = Person.objects.get(pk=KKRMembership.objects.active_on(dt.date.today()).values("person")[:1])
+    fetch(port, path, cookie)  # warm, as under load
+    renamed = f"{person.name} Ændret"
+    Person.objects.filter(pk=person.pk).update(name=renamed)
+    try:
+        return renamed in fetch(port, path, cookie)
+    finally:
+        Person.objects.filter(pk=person.pk).update(name=person.name)
+
+
 def measure_pages(scale: str, *, seconds: float, max_requests: int) -> tuple[dict, dict]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -226,12 +251,15 @@ def measure_pages(scale: str, *, seconds: float, max_requests: int) -> tuple[dic
     from bench.load import load
     from bench.urls import BARE_PATH
 
+    from django.core.cache import cache
+
+    cache.clear()
     member, admin = setup_users()
     pages = {
         "person": (member, f"/personer/{busiest_person_slug()}/"),
         "council": (member, "/kkr/syddanmark/"),
         "search": (member, f"/blaa-bog/?q={SEARCH_QUERY}"),
-        "whole": (member, "/blaa-bog/eksport.csv"),
+        "whole": (member, "/blaa-bog/udskriv/"),
         "admin": (admin, "/admin/fora/appointment/"),
         "feed": (member, "/moeder/kkr/syddanmark.ics"),
     }
@@ -277,6 +305,9 @@ def measure_pages(scale: str, *, seconds: float, max_requests: int) -> tuple[dic
                 errors=result.errors,
             )
             print(f"  {scale} {page}: {result.rps:.1f} req/s, median {result.median_ms:.1f} ms", flush=True)
+        if "whole" in pages:
+            results["whole"]["fresh"] = fresh_after_change(port, pages["whole"][1], cookies["member"])
+            print(f"  {scale} whole: a change is on the next request: {results['whole']['fresh']}", flush=True)
     return results, bare
 
 

@@ -1,6 +1,7 @@
 """Settings for the benchmark: the portal's own settings as production runs them, plus a bare view.
 
-DEBUG is off, database connections persist (CONN_MAX_AGE), static files come from whitenoise.
+DEBUG is off, database connections persist (CONN_MAX_AGE), static files come from whitenoise, the
+cache (rendered pages, sessions) is Redis.
 Only the URLconf differs: ``bench.urls`` adds the bare view. Never used outside ``make bench``.
 """
 
@@ -8,6 +9,8 @@ import os
 
 os.environ.setdefault("DEBUG", "False")
 os.environ.setdefault("CONN_MAX_AGE", "600")
+# As production: a Redis cache shared by the gunicorn workers (rendered pages, sessions).
+os.environ.setdefault("CACHE_URL", os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/9"))
 
 from kkr_portal.settings import *  # noqa: F403
 

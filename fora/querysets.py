@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
+from members.access import party_public
 from members.querysets import today
 
 
@@ -55,6 +56,8 @@ class ForumQuerySet(models.QuerySet):
         """With the policy areas and the seats of the period that contains the day
         (``current_seats``), each with the appointments that are live on that day and the holder
         of the seat it continues; ``seating(forum, on)`` reads them. Four queries beside the fora's.
+        Each appointment says whether the public may see its person's party (``person_party_public``,
+        ``members.access``).
         """
         from .models import Appointment, Seat
 
@@ -64,12 +67,16 @@ class ForumQuerySet(models.QuerySet):
             .prefetch_related(
                 Prefetch(
                     "appointments",
-                    queryset=Appointment.objects.live_on(on).select_related("person__party"),
+                    queryset=Appointment.objects.live_on(on)
+                    .select_related("person__party")
+                    .annotate(person_party_public=party_public("person")),
                     to_attr="live_appointments",
                 ),
                 Prefetch(
                     "previous_seat__appointments",
-                    queryset=Appointment.objects.active_on(on).select_related("person__party"),
+                    queryset=Appointment.objects.active_on(on)
+                    .select_related("person__party")
+                    .annotate(person_party_public=party_public("person")),
                     to_attr="live_appointments",
                 ),
             )

@@ -1,10 +1,12 @@
-"""Staff security on top of allauth: a second factor before the admin, and idle staff sessions end.
+"""Staff security on top of allauth: a second factor before the admin, and staff sessions end.
 
 - Staff (``is_staff``) open no admin page without a TOTP authenticator: they are sent to set one
   up first. allauth itself asks for the TOTP code at every login of a user who has one, and the
   admin's own login goes through allauth (kkr_portal/urls.py), so "has TOTP" means "logged in
   with TOTP" for every login the portal offers.
-- A staff session ends after ``settings.STAFF_IDLE_TIMEOUT`` seconds without a request.
+- A staff session ends after ``settings.STAFF_IDLE_TIMEOUT`` seconds without a request, and
+  ``settings.STAFF_SESSION_MAX_AGE`` seconds after the login however busy it is. Both clocks
+  start when the login's own request ends, not at the next request.
 
 Members are not touched: they log in by code and keep Django's normal session age.
 """
@@ -30,6 +32,8 @@ LAST_ACTIVITY_KEY = "kkr_portal.staff_last_activity"
 # session each time. An idle session therefore ends between 29 and 30 minutes after the last
 # request: never later than the timeout.
 ACTIVITY_RESOLUTION = 60
+# Seconds since the epoch of the staff user's login, kept in the session.
+LOGIN_AT_KEY = "kkr_portal.staff_login_at"
 
 
 class StaffSecurityMiddleware:
@@ -39,30 +43,62 @@ class StaffSecurityMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.is_staff:
-            response = end_idle_session(request) or require_totp(request, user)
+        was_staff = is_staff(getattr(request, "user", None))
+        if was_staff:
+            response = end_expired_session(request) or require_totp(request, request.user)
             if response is not None:
                 return response
-        return self.get_response(request)
+        response = self.get_response(request)
+        if not was_staff and is_staff(getattr(request, "user", None)):
+            # This request logged staff in (password, code or second factor): the clocks start
+            # now. Waiting for the next request would let a login never followed up (a cookie
+            # taken from the login's answer) stay fresh for as long as it sat unused.
+            start_staff_session(request)
+        return response
 
 
-def end_idle_session(request):
-    """Log an idle staff user out (and send them to the login page); else note the activity."""
+def is_staff(user) -> bool:
+    return user is not None and user.is_authenticated and user.is_staff
+
+
+def start_staff_session(request) -> None:
     now = int(time.time())
-    last = request.session.get(LAST_ACTIVITY_KEY)
+    request.session[LOGIN_AT_KEY] = now
+    request.session[LAST_ACTIVITY_KEY] = now
+
+
+def end_expired_session(request):
+    """Log a staff user out after the idle timeout or the maximum age (and send them to the login
+    page); else note the activity."""
+    now = int(time.time())
+    session = request.session
+    login_at = session.get(LOGIN_AT_KEY)
+    if isinstance(login_at, int) and now - login_at >= settings.STAFF_SESSION_MAX_AGE:
+        return _log_out(
+            request,
+            _("Du er logget ud, fordi du har været logget ind i %(hours)d timer. Log ind igen.")
+            % {"hours": settings.STAFF_SESSION_MAX_AGE // 3600},
+        )
+    last = session.get(LAST_ACTIVITY_KEY)
     if isinstance(last, int) and now - last > settings.STAFF_IDLE_TIMEOUT:
-        logout(request)
-        messages.info(
+        return _log_out(
             request,
             _("Du er logget ud, fordi du ikke har brugt portalen i %(minutes)d minutter. Log ind igen.")
             % {"minutes": settings.STAFF_IDLE_TIMEOUT // 60},
         )
-        return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
-    # A clock that went backwards (or a stamp from the future) restarts the count.
+    # A session logged in before the stamp existed (or by a test's force_login) counts from now.
+    if not isinstance(login_at, int):
+        session[LOGIN_AT_KEY] = now
+    # A clock that went backwards (or a stamp from the future) restarts the idle count.
     if not isinstance(last, int) or not 0 <= now - last < ACTIVITY_RESOLUTION:
-        request.session[LAST_ACTIVITY_KEY] = now
+        session[LAST_ACTIVITY_KEY] = now
     return None
+
+
+def _log_out(request, message: str):
+    logout(request)
+    messages.info(request, message)
+    return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
 
 
 def require_totp(request, user):

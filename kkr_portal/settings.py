@@ -51,12 +51,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kkr_portal.security.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -78,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "kkr_portal.accessibility.statement_url",
             ],
         },
     },
@@ -100,6 +103,17 @@ else:
     # Wait for a writer instead of failing at once: web, worker and beat share the file.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache -----------------------------------------------------------------------------
+
+# The rendered Blå Bog parts (kkr_portal/pagecache.py) and allauth's rate limits. Production
+# sets CACHE_URL=redis://…, shared by every gunicorn worker; the default is per process, which
+# is right for `make run` (one web process).
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://kkr-portal")}
+# Sessions are read from a shared cache (written through to the database, so a restarted cache
+# logs nobody out); a per-process cache would let a session ended in one process live on in another.
+SHARED_CACHE = "redis" in CACHES["default"]["BACKEND"].lower()
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if SHARED_CACHE else "django.contrib.sessions.backends.db"
 
 # --- Authentication ---------------------------------------------------------------------
 
@@ -140,18 +154,27 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "request_login_code": "20/m/ip,3/m/key",
 }
+# The per-IP limits need the client's address. Behind the TLS proxy REMOTE_ADDR is the proxy,
+# so every visitor would share one count; with N trusted proxies in front, the client is the
+# address the N-th proxy from the end appended to X-Forwarded-For (never one the client sent).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "KKR Portal"
 # allauth refuses TOTP to users with an unverified address, against someone who signs up with
 # another person's address. Signup is closed here, so that cannot happen, and the refusal would
 # lock a newly registered staff user out of the admin.
 MFA_ALLOW_UNVERIFIED_EMAIL = True
+# A TOTP code is accepted in its own 30-second step only. allauth remembers a used code for one
+# step, so any tolerance for clock drift would let a used code be replayed in the next steps.
+MFA_TOTP_TOLERANCE = 0
 
 # kkr_portal.auth.StaffSecurityMiddleware: staff need TOTP before any admin page opens, and
 # their sessions end after this many seconds without a request. Members keep the normal
 # session age.
 KKR_REQUIRE_STAFF_MFA = True
 STAFF_IDLE_TIMEOUT = 30 * 60
+# ... and this many seconds after the login, however busy.
+STAFF_SESSION_MAX_AGE = 12 * 60 * 60
 
 # --- Internationalisation ---------------------------------------------------------------
 
@@ -239,7 +262,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reminders.tasks.plan_reminders",
         "schedule": env.float("REMINDERS_PLAN_EVERY", default=300.0),
         "options": {"expires": env.float("REMINDERS_PLAN_EVERY", default=300.0)},
-    }
+    },
+    # Privacy: erase contact details past PRIVACY_RETENTION_DAYS (members.tasks), once a day.
+    "erase-expired-contact-details": {
+        "task": "members.tasks.erase_expired_contact_details",
+        "schedule": 24 * 60 * 60.0,
+        "options": {"expires": 60 * 60.0},
+    },
 }
 # Reminders (reminders/): a transient SMTP error is retried after BACKOFF * 2**(attempt - 1)
 # seconds, at most MAX_ATTEMPTS times; a pending row queued longer ago than REQUEUE_AFTER
@@ -259,10 +288,50 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = SITE_URL.startswith("https")
 CSRF_COOKIE_SECURE = SITE_URL.startswith("https")
+LANGUAGE_COOKIE_SECURE = SITE_URL.startswith("https")
 SESSION_COOKIE_HTTPONLY = True
+# No script reads the CSRF cookie: forms carry the token, and static/js only fetches with GET.
+CSRF_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_HTTPONLY = True
+# Lax, not Strict: a link in a reminder mail opens the portal signed in; a cross-site POST still
+# arrives without the cookies.
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# The portal's own 403 page, in Danish, for a form sent without (or with an expired) token.
+CSRF_FAILURE_VIEW = "kkr_portal.views.csrf_failure"
+# Frames are denied twice: X-Frame-Options for old browsers, frame-ancestors below for the rest.
 X_FRAME_OPTIONS = "DENY"
-# HSTS preload is a decision for the domain owner, not the application.
-SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# Content-Security-Policy (django-csp's CSPMiddleware): the portal's own files and nothing else.
+# No inline script, no event-handler attributes and no eval: every script is a file under static/,
+# and data for a script travels in data-* attributes (static/js/directory.js). Django's admin and
+# allauth's pages keep to this too (tests/e2e/test_csp.py opens them and fails on any violation).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        # No 'unsafe-inline' for styles either: the portal's templates have no style attribute, and
+        # the admin pages the portal uses need none (its scripts set styles through the DOM, which
+        # CSP allows). The one inline <style> in Django's change_list.html appears only when an
+        # admin turns off both action bars (actions_on_top/_bottom), which no portal admin does;
+        # tests/portal/test_security_headers.py renders every change list and add form to check.
+        "style-src": ["'self'"],
+        # Bootstrap draws its small icons (the select arrow, the menu button) as data: SVGs in its
+        # CSS, and allauth shows the TOTP QR code as a data: URI.
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Every silenced system check with its reason (tests/portal/test_deploy_check.py requires one).
+SILENCED_SYSTEM_CHECK_REASONS = {
+    "security.W021": "HSTS preload is a decision for the domain owner, not the application.",
+}
+SILENCED_SYSTEM_CHECKS = list(SILENCED_SYSTEM_CHECK_REASONS)
 
 # --- Logging ----------------------------------------------------------------------------
 
@@ -273,3 +342,23 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# --- Accessibility ----------------------------------------------------------------------
+
+# The accessibility statement the footer links to and /was redirects to: the statement in
+# Digitaliseringsstyrelsen's WAS-Tool (https://www.was.digst.dk/<domain>-dk) once it is
+# published there; until then the portal's own page.
+ACCESSIBILITY_STATEMENT_URL = env.str("ACCESSIBILITY_STATEMENT_URL", default="") or "/tilgaengelighed/"
+# The portal's own statement must name a written and a telephone contact that anyone may use; the
+# secretariat staff's own addresses are for signed-in users only (docs/privacy.md). Default: KL.
+ACCESSIBILITY_CONTACT_EMAIL = env.str("ACCESSIBILITY_CONTACT_EMAIL", default="kl@kl.dk")
+ACCESSIBILITY_CONTACT_PHONE = env.str("ACCESSIBILITY_CONTACT_PHONE", default="+45 3370 3370")
+
+# --- Privacy ----------------------------------------------------------------------------
+
+# Contact details (e-mail, phone, bio, photo) of people whose last role ended this many days ago
+# are erased by members.tasks.erase_expired_contact_details (docs/privacy.md). Five years: one
+# election period (four years) and a year's margin, so that someone who left at an election and
+# stands again at the next one is still reachable while their new seat is recorded, and the
+# carry-overs and complaints of the period they left are settled.
+PRIVACY_RETENTION_DAYS = env.int("PRIVACY_RETENTION_DAYS", default=5 * 365 + 1)

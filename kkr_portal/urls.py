@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from . import auth, views
+from . import accessibility, auth, views
 
 admin.site.site_header = _("KKR Portal – sekretariatet")
 admin.site.site_title = _("KKR Portal")
@@ -16,6 +16,8 @@ admin.site.logout = auth.admin_logout
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("was", accessibility.was, name="was"),
+    path("tilgaengelighed/", accessibility.statement, name="accessibility_statement"),
     path("", include("members.urls")),
     path("", include("fora.urls")),
     path("", include("agreements.urls")),
@@ -28,5 +30,7 @@ urlpatterns = [
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+handler400 = "kkr_portal.views.bad_request"
+handler403 = "kkr_portal.views.permission_denied"
 handler404 = "kkr_portal.views.page_not_found"
 handler500 = "kkr_portal.views.server_error"

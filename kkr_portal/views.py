@@ -1,6 +1,8 @@
 """Site-wide views: the front page and the error pages."""
 
+from django.http import HttpResponseServerError
 from django.shortcuts import render
+from django.template import loader
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_safe
 
@@ -20,9 +22,28 @@ def home(request):
     return TemplateResponse(request, "home.html", context)
 
 
+# --- Error pages: the portal's own, in Danish, never with a traceback, SQL or settings ---------
+
+
+def bad_request(request, exception):
+    return render(request, "400.html", status=400)
+
+
+def permission_denied(request, exception):
+    return render(request, "403.html", status=403)
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW. The reason (e.g. "CSRF token missing") is logged by CsrfViewMiddleware
+    on the django.security.csrf logger; the visitor is told what to do instead."""
+    return render(request, "403.html", {"csrf_failure": True}, status=403)
+
+
 def page_not_found(request, exception):
     return render(request, "404.html", status=404)
 
 
 def server_error(request):
-    return render(request, "500.html", status=500)
+    # No request context: the context processors (the user, the messages) may need the database
+    # or the session, which may be what failed.
+    return HttpResponseServerError(loader.get_template("500.html").render())

@@ -12,16 +12,18 @@ from urllib.parse import urlencode
 import tablib
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpResponse
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from kkr_portal import pagecache
 from kkr_portal.spreadsheet import neutralise
 
-from .access import browse_required, can_see_contact_details
-from .filters import PAGE_SIZE, DirectoryFilterSet, Entry, build_entries
+from .access import browse_required, can_see_contact_details, directory_people
+from .filters import GROUP_BY_COUNCIL, PAGE_SIZE, DirectoryFilterSet, Entry, build_entries
 from .querysets import today
 
 PARTIAL_HEADER = "X-Blaa-Bog"
@@ -49,19 +51,18 @@ def _url(name: str, params: dict[str, str], *args) -> str:
     return f"{reverse(name, args=args)}?{query}" if query else reverse(name, args=args)
 
 
-@require_safe
-@browse_required
-def directory(request):
-    filterset = DirectoryFilterSet(request.GET)
+def _directory_context(data, *, show_contact: bool) -> dict:
+    """Everything the page shows for these query parameters and this audience (no request)."""
+    filterset = DirectoryFilterSet(data)
     criteria = filterset.criteria()
-    page = _page(filterset.qs, request.GET.get("page"))
+    page = _page(directory_people(filterset, signed_in=show_contact), data.get("page"))
     entries = build_entries(list(page.object_list), criteria)
     params = filterset.active_filters()
 
     def page_url(number: int) -> str:
         return _url("blaa_bog", {**params, "page": number} if number > 1 else params)
 
-    context = {
+    return {
         "form": filterset.form,
         "criteria": criteria,
         "page": page,
@@ -69,7 +70,7 @@ def directory(request):
         "groups": _groups(entries, by_council=criteria.by_council),
         "grouped": criteria.by_council,
         "notices": filterset.notices(),
-        "show_contact": can_see_contact_details(request.user),
+        "show_contact": show_contact,
         "in_the_past": criteria.on < today(),
         "in_the_future": criteria.on > today(),
         "previous_url": page_url(page.previous_page_number()) if page.has_previous() else "",
@@ -78,15 +79,78 @@ def directory(request):
         "last_url": page_url(page.paginator.num_pages),
         "export_csv_url": _url("blaa_bog_export", params, "csv"),
         "export_xlsx_url": _url("blaa_bog_export", params, "xlsx"),
+        "print_url": _url("blaa_bog_print", {key: value for key, value in params.items() if key != "page"}),
         "reset_url": reverse("blaa_bog"),
         # The filters stay folded away until one is used (a phone shows the results sooner).
-        "filters_open": bool(set(request.GET) & FOLDED_FILTERS),
+        "filters_open": bool(set(data) & FOLDED_FILTERS),
     }
+
+
+def _query_key(data) -> tuple:
+    """The query parameters as a cache key part: every name with all its values, in order."""
+    return tuple(sorted((name, tuple(values)) for name, values in data.lists()))
+
+
+@require_safe
+@browse_required
+def directory(request):
+    """The Blå Bog; its form and results are cached per query (``kkr_portal.pagecache``)."""
+    show_contact = can_see_contact_details(request.user)
     partial = request.headers.get(PARTIAL_HEADER) == PARTIAL_VALUE
-    template = "members/_directory_results.html" if partial else "members/directory.html"
-    response = TemplateResponse(request, template, context)
+
+    def build():
+        context = _directory_context(request.GET, show_contact=show_contact)
+        parts = {"results": render_to_string("members/_directory_results.html", context)}
+        if not partial:
+            parts["form"] = render_to_string("members/_directory_form.html", context)
+        return parts, None
+
+    parts = pagecache.cached(
+        "blaa-bog", partial, _query_key(request.GET), pagecache.audience(show_contact), build=build
+    )
+    if partial:
+        response = HttpResponse(parts["results"])
+    else:
+        response = TemplateResponse(request, "members/directory.html", {"parts": parts})
     patch_vary_headers(response, [PARTIAL_HEADER])
     return response
+
+
+def _all_entries(filterset: DirectoryFilterSet, *, show_contact: bool) -> list[Entry]:
+    """Everyone the filters match (all pages), in batches of a bounded number of queries each."""
+    criteria = filterset.criteria()
+    people = list(directory_people(filterset, signed_in=show_contact))
+    entries: list[Entry] = []
+    for start in range(0, len(people), EXPORT_BATCH):
+        entries += build_entries(people[start : start + EXPORT_BATCH], criteria)
+    return entries
+
+
+@require_safe
+@browse_required
+def print_view(request):
+    """The whole Blå Bog (or the filtered part) on one page for paper, grouped by KKR; cached."""
+    show_contact = can_see_contact_details(request.user)
+
+    def build():
+        data = request.GET.copy()
+        data.pop("page", None)
+        data["visning"] = GROUP_BY_COUNCIL
+        filterset = DirectoryFilterSet(data)
+        criteria = filterset.criteria()
+        entries = _all_entries(filterset, show_contact=show_contact)
+        context = {
+            "criteria": criteria,
+            "groups": _groups(entries, by_council=True),
+            "count": len(entries),
+            "notices": filterset.notices(),
+            "show_contact": show_contact,
+            "directory_url": _url("blaa_bog", filterset.active_filters()),
+        }
+        return {"content": render_to_string("members/directory_print_content.html", context)}, None
+
+    parts = pagecache.cached("blaa-bog-print", _query_key(request.GET), pagecache.audience(show_contact), build=build)
+    return TemplateResponse(request, "members/directory_print.html", {"parts": parts})
 
 
 def _groups(entries: list[Entry], *, by_council: bool) -> list[dict]:
@@ -104,7 +168,7 @@ def _rows(entries: list[Entry], *, show_contact: bool):
     for entry in entries:
         row = [
             entry.person.name,
-            entry.party,
+            entry.party if show_contact or entry.person.party_public else "",
             ", ".join(entry.municipalities),
             ", ".join(entry.councils),
             "; ".join(entry.roles),
@@ -128,11 +192,8 @@ def export(request, fmt: str):
     if show_contact:
         headers += [_("E-mail"), _("Telefon")]
     dataset = tablib.Dataset(headers=headers, title=_("Blå Bog"))
-    people = list(filterset.qs)
-    for start in range(0, len(people), EXPORT_BATCH):
-        entries = build_entries(people[start : start + EXPORT_BATCH], criteria)
-        for row in _rows(entries, show_contact=show_contact):
-            dataset.append(row)
+    for row in _rows(_all_entries(filterset, show_contact=show_contact), show_contact=show_contact):
+        dataset.append(row)
 
     if fmt == "csv":
         # With a byte order mark, Excel reads the Danish letters as UTF-8.

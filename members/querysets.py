@@ -10,6 +10,8 @@ from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, 
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from .access import party_public
+
 
 def today() -> date:
     return timezone.localdate()
@@ -77,7 +79,12 @@ class KKRMembershipQuerySet(DatedQuerySet):
             .active_on(on)
             .order_by("-started_on")
         )
-        substitutes = KKRMembership.objects.active_on(on).substitutes().select_related("person__party")
+        substitutes = (
+            KKRMembership.objects.active_on(on)
+            .substitutes()
+            .select_related("person__party")
+            .annotate(person_party_public=party_public("person"))
+        )
         return (
             self.for_council(council)
             .active_on(on)
@@ -85,6 +92,7 @@ class KKRMembershipQuerySet(DatedQuerySet):
             .select_related("person__party")
             .annotate(
                 municipality_name=Subquery(seat.values("municipality__name")[:1]),
+                person_party_public=party_public("person"),
                 seat_role=Subquery(seat.values("role")[:1]),
                 basis_order=Case(
                     When(basis="ex_officio", then=Value(0)),
@@ -107,18 +115,26 @@ class ChairmanshipQuerySet(DatedQuerySet):
         return self.filter(council=council)
 
     def holders(self, council, on: date) -> ChairmanshipQuerySet:
-        """A KKR's chair and vice-chair on a day, with person and party."""
-        return self.for_council(council).active_on(on).select_related("person__party")
+        """A KKR's chair and vice-chair on a day, with person and party (and whether the public
+        may see the party: ``person_party_public``, see ``members.access``)."""
+        return (
+            self.for_council(council)
+            .active_on(on)
+            .select_related("person__party")
+            .annotate(person_party_public=party_public("person"))
+        )
 
 
 class PersonQuerySet(models.QuerySet):
     def with_roles(self) -> PersonQuerySet:
-        """People with party and every role they have held (see ``person_roles``), in five queries."""
+        """People with party (``party_public``: whether the public may see it, ``members.access``)
+        and every role they have held (see ``person_roles``), in five queries."""
         from fora.models import Appointment
 
         from .models import Chairmanship, CouncilSeat, KKRMembership
 
-        return self.select_related("party").prefetch_related(
+        people = self.select_related("party").annotate(party_public=party_public())
+        return people.prefetch_related(
             Prefetch("council_seats", queryset=CouncilSeat.objects.select_related("municipality__council", "period")),
             Prefetch(
                 "memberships",

@@ -9,9 +9,11 @@ of a name finds it.
 (``bulk_create``, ``QuerySet.update``, raw SQL, generated benchmark data) must set
 ``search_name=fold(name)`` themselves.
 
-On PostgreSQL a GIN trigram index on ``search_name`` serves the ``LIKE '%…%'`` that a word
-compiles to (``search_name__contains``: the column is folded to lower case already, so there is
-no ``UPPER()`` for the index to miss).
+On PostgreSQL a GIN trigram index on ``search_name`` serves the ``LIKE '%…%'`` that a word of
+three letters or more compiles to (``search_name__contains``: the column is folded to lower case
+already, so there is no ``UPPER()`` for the index to miss); shorter words are matched without it
+(see :func:`name_matches`). The index takes new names straight in, without GIN's pending list
+(migration ``members.0005``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ import re
 import unicodedata
 
 from django.contrib.postgres.indexes import GinIndex
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import StrIndex
+from django.db.models.lookups import GreaterThan
 
 # Danish letters written out the way they are without a Danish keyboard...
 _DANISH_LETTERS = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})
@@ -32,6 +36,8 @@ _NOT_A_LETTER = re.compile(r"[\W_]+")
 # A search box is for names: longer input is cut (a 10,000-character query is not a name).
 MAX_QUERY_LENGTH = 100
 MAX_QUERY_WORDS = 8
+# pg_trgm finds a word in its index from three letters on.
+MIN_INDEXED_WORD = 3
 
 
 def fold(text: str) -> str:
@@ -57,10 +63,19 @@ def search_words(query: str) -> list[str]:
 
 
 def name_matches(words: list[str], *, prefix: str = "") -> Q:
-    """Every word occurs in the folded name (``prefix`` for a related person, e.g. ``"person__"``)."""
+    """Every word occurs in the folded name (``prefix`` for a related person, e.g. ``"person__"``).
+
+    A word of ``MIN_INDEXED_WORD`` letters or more is ``LIKE '%…%'``, which the trigram index
+    serves; a shorter one is ``STRPOS(…) > 0``, which no index serves: pg_trgm takes no trigram
+    from one or two letters, so it would read its whole index and then every row anyway (30 ms
+    at 100,000 people, where reading the table alone takes 10 ms).
+    """
     condition = Q()
     for word in words:
-        condition &= Q(**{f"{prefix}search_name__contains": word})
+        if len(word) >= MIN_INDEXED_WORD:
+            condition &= Q(**{f"{prefix}search_name__contains": word})
+        else:
+            condition &= Q(GreaterThan(StrIndex(f"{prefix}search_name", Value(word)), 0))
     return condition
 
 

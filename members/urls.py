@@ -6,6 +6,7 @@ urlpatterns = [
     path("kkr/<slug:slug>/", views.council_detail, name="council_detail"),
     path("blaa-bog/", directory.directory, name="blaa_bog"),
     path("blaa-bog/eksport.<str:fmt>", directory.export, name="blaa_bog_export"),
+    path("blaa-bog/udskriv/", directory.print_view, name="blaa_bog_print"),
     path("personer/<slug:slug>/", views.person_detail, name="person_detail"),
     path("moeder/", views.meeting_list, name="meeting_list"),
     path("moeder/<int:pk>/", views.meeting_detail, name="meeting_detail"),

@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -23,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from agreements.models import Agreement, Milestone
 from fora.models import Forum
 from fora.querysets import seating
+from kkr_portal import pagecache
 from reminders import services as reminder_services
 
 from . import calendar, profile, services
@@ -38,7 +40,7 @@ from .models import (
     SecretariatContact,
     TimelineEntry,
 )
-from .querysets import person_roles, policy_areas_of, secretariat_of, today
+from .querysets import CALENDAR_HISTORY, person_roles, policy_areas_of, secretariat_of, today
 
 MEETINGS_PER_PAGE = 20
 
@@ -72,39 +74,59 @@ def person_agenda(person, *, meetings: int = 5, milestones: int = 8) -> dict:
 @require_safe
 @browse_required
 def council_detail(request, slug):
-    council = get_or_404(Council.objects.all(), slug=slug)
-    on = today()
-    posts = {post.role: post for post in Chairmanship.objects.holders(council, on)}
-    fora = Forum.objects.for_council(council).active_on(on).select_related("kind").with_seating(on)
-    contacts = list(secretariat_of(council))
-    context = {
-        "council": council,
-        "chair": posts.get(Chairmanship.Role.CHAIR),
-        "vice_chair": posts.get(Chairmanship.Role.VICE_CHAIR),
-        "members": list(KKRMembership.objects.roster(council, on)),
-        "fora": [(forum, seating(forum, on)) for forum in fora],
-        "meetings": list(Meeting.objects.for_council(council).ahead()[:5]),
-        "agreements": list(Agreement.objects.for_council(council).open().with_next_milestones()),
-        "kkr_contacts": [contact for contact in contacts if contact.kind == SecretariatContact.Kind.KKR_SECRETARIAT],
-        "joint_contacts": [contact for contact in contacts if contact.kind != SecretariatContact.Kind.KKR_SECRETARIAT],
-        "policy_areas": list(policy_areas_of(council)),
-        "today": on,
-    }
-    return TemplateResponse(request, "members/council_detail.html", context)
+    """One KKR's page; its content is cached (``kkr_portal.pagecache``) until the data, the day
+    or the end of a listed meeting changes it."""
+    show_contact = can_see_contact_details(request.user)
+
+    def build():
+        council = get_or_404(Council.objects.all(), slug=slug)
+        on = today()
+        posts = {post.role: post for post in Chairmanship.objects.holders(council, on)}
+        fora = Forum.objects.for_council(council).active_on(on).select_related("kind").with_seating(on)
+        contacts = list(secretariat_of(council))
+        meetings = list(Meeting.objects.for_council(council).ahead()[:5])
+        context = {
+            "council": council,
+            "chair": posts.get(Chairmanship.Role.CHAIR),
+            "vice_chair": posts.get(Chairmanship.Role.VICE_CHAIR),
+            "members": list(KKRMembership.objects.roster(council, on)),
+            "fora": [(forum, seating(forum, on)) for forum in fora],
+            "meetings": meetings,
+            "agreements": list(Agreement.objects.for_council(council).open().with_next_milestones()),
+            "kkr_contacts": [c for c in contacts if c.kind == SecretariatContact.Kind.KKR_SECRETARIAT],
+            "joint_contacts": [c for c in contacts if c.kind != SecretariatContact.Kind.KKR_SECRETARIAT],
+            "policy_areas": list(policy_areas_of(council)),
+            "today": on,
+            "show_contact": show_contact,
+        }
+        content = render_to_string("members/council_detail_content.html", context)
+        # A meeting leaves "Næste møder" when it is over.
+        return {"title": council.name, "content": content}, min((m.ends_at for m in meetings), default=None)
+
+    parts = pagecache.cached("council", slug, pagecache.audience(show_contact), build=build)
+    return TemplateResponse(request, "members/council_detail.html", {"parts": parts})
 
 
 @require_safe
 @browse_required
 def person_detail(request, slug):
-    person = get_or_404(Person.objects.with_roles(), slug=slug)
-    current, history = person_roles(person)
-    context = {
-        "person": person,
-        "current_roles": current,
-        "history": history,
-        "show_contact_details": can_see_contact_details(request.user),
-    }
-    return TemplateResponse(request, "members/person_detail.html", context)
+    """One person's page; its content is cached (``kkr_portal.pagecache``)."""
+    show_contact = can_see_contact_details(request.user)
+
+    def build():
+        person = get_or_404(Person.objects.with_roles(), slug=slug)
+        current, history = person_roles(person)
+        context = {
+            "person": person,
+            "current_roles": current,
+            "history": history,
+            "show_contact_details": show_contact,
+            "page_path": reverse("person_detail", args=[person.slug]),
+        }
+        return {"title": person.name, "content": render_to_string("members/person_detail_content.html", context)}, None
+
+    parts = pagecache.cached("person", slug, pagecache.audience(show_contact), build=build)
+    return TemplateResponse(request, "members/person_detail.html", {"parts": parts})
 
 
 @require_safe
@@ -157,9 +179,16 @@ def council_feed(request, slug):
     signed-in session (downloading the file). A calendar app cannot sign in, so for a subscription
     members use their personal feed on Min side, whose secret URL needs no login.
     """
-    council = get_or_404(Council.objects.all(), slug=slug)
-    meetings = list(Meeting.objects.for_council(council).for_calendar())
-    return ics_response(calendar.feed_ics(name=council.name, meetings=meetings), f"{council.slug}.ics")
+
+    def build():
+        council = get_or_404(Council.objects.all(), slug=slug)
+        meetings = list(Meeting.objects.for_council(council).for_calendar())
+        # A meeting leaves the feed a year after it ended (``MeetingQuerySet.for_calendar``).
+        first_end = min((meeting.ends_at for meeting in meetings), default=None)
+        content = calendar.feed_ics(name=council.name, meetings=meetings)
+        return content, first_end + CALENDAR_HISTORY if first_end else None
+
+    return ics_response(pagecache.cached("council-feed", slug, build=build), f"{slug}.ics")
 
 
 @require_safe

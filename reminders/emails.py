@@ -7,6 +7,9 @@ with the times in Europe/Copenhagen, a link to the item and to Min side, a stabl
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from email.mime.text import MIMEText
 from urllib.parse import urlsplit
 
@@ -19,7 +22,7 @@ from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 
 from .models import Delivery, ReminderKind
-from .querysets import COPENHAGEN, Occasion
+from .querysets import COPENHAGEN, Occasion, agenda
 
 UNSUBSCRIBE_SALT = "reminders.unsubscribe"
 
@@ -39,9 +42,11 @@ def message_id(delivery: Delivery) -> str:
     return f"<delivery-{delivery.pk}-{digest}@{_host()}>"
 
 
-def unsubscribe_token(*, kind: str, person_id: int | None = None, email: str = "") -> str:
-    """A signed token for one kind and either a person or (a secretariat contact) an address."""
-    data = {"p": person_id, "k": kind} if person_id is not None else {"e": email, "k": kind}
+def unsubscribe_token(*, kind: str, person_id: int | None = None, delivery_id: int | None = None) -> str:
+    """A signed token for one kind and either a person or (a secretariat contact, no person in the
+    portal) the delivery whose address it is. Signed, not encrypted: it names no address, as a URL
+    ends up in access logs and browser histories."""
+    data = {"p": person_id, "k": kind} if person_id is not None else {"d": delivery_id, "k": kind}
     return signing.dumps(data, salt=UNSUBSCRIBE_SALT, compress=True)
 
 
@@ -53,7 +58,12 @@ def read_unsubscribe_token(token: str) -> tuple[int | None, str, str]:
         raise signing.BadSignature("Malformed unsubscribe token")
     if isinstance(data.get("p"), int) and "e" not in data:
         return data["p"], "", data["k"]
-    if isinstance(data.get("e"), str) and data["e"] and "p" not in data:
+    if isinstance(data.get("d"), int) and "p" not in data:
+        deliveries = Delivery.objects.filter(pk=data["d"], recipient__isnull=True)
+        email = deliveries.values_list("email", flat=True).first()
+        if email:
+            return None, email, data["k"]
+    if isinstance(data.get("e"), str) and data["e"] and "p" not in data:  # links in mails sent before
         return None, data["e"], data["k"]
     raise signing.BadSignature("Malformed unsubscribe token")
 
@@ -62,7 +72,7 @@ def unsubscribe_url(delivery: Delivery) -> str:
     if delivery.recipient_id is not None:
         token = unsubscribe_token(person_id=delivery.recipient_id, kind=delivery.occasion_type)
     else:
-        token = unsubscribe_token(email=delivery.email, kind=delivery.occasion_type)
+        token = unsubscribe_token(delivery_id=delivery.pk, kind=delivery.occasion_type)
     return _absolute(reverse("reminders:unsubscribe", args=[token]))
 
 
@@ -116,10 +126,49 @@ def reminder_message(delivery: Delivery, occasion: Occasion) -> EmailMultiAltern
     )
     message.attach_alternative(html, "text/html")
     if occasion.kind == ReminderKind.MEETING:
-        from members.calendar import meeting_ics
-
-        message.attach(_ics_part(meeting_ics(occasion.obj)))
+        message.attach(_ics_part(_meeting_ics(occasion.obj)))
     return message
+
+
+# A meeting's .ics is the same for every member it goes to (a hundred or more in a row): it is
+# built once per version of the meeting as read for this message (its row, its KKR, its agenda
+# and their policy areas), not once per recipient. Kept a few minutes at most, so its DTSTAMP
+# (when the file was made) stays recent; a handful of meetings per worker process.
+ICS_CACHE_SECONDS = 300
+ICS_CACHE_SIZE = 16
+_ics_cache: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+_ics_lock = threading.Lock()  # a worker may run its tasks on threads
+
+
+def _meeting_ics(meeting) -> bytes:
+    from members.calendar import meeting_ics
+
+    items = agenda(meeting)
+    key = _version(meeting, meeting.council, *items, *(item.policy_area for item in items))
+    now = time.monotonic()
+    with _ics_lock:
+        cached = _ics_cache.get(key)
+        if cached is not None and cached[0] > now:
+            _ics_cache.move_to_end(key)
+            return cached[1]
+    # Loads the meeting with its agenda once more (calendar.with_agenda): once per version.
+    ics = meeting_ics(meeting)
+    with _ics_lock:
+        _ics_cache[key] = (now + ICS_CACHE_SECONDS, ics)
+        while len(_ics_cache) > ICS_CACHE_SIZE:
+            _ics_cache.popitem(last=False)
+    return ics
+
+
+def _version(*rows) -> str:
+    """Every column of the rows ``meeting_ics`` reads, the site and the language: equal only if
+    the .ics would be."""
+    values = [
+        (type(row).__name__, [field.value_from_object(row) for field in row._meta.concrete_fields])
+        for row in rows
+        if row is not None
+    ]
+    return repr((settings.SITE_URL, translation.get_language(), values))
 
 
 def _ics_part(ics: bytes) -> MIMEText:

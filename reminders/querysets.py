@@ -8,15 +8,21 @@ what is due, and again when the send task checks, just before sending, that it s
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import CharField, DateField, Exists, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 
 from .choices import DeliveryStatus, ReminderAudience, ReminderKind
+
+if TYPE_CHECKING:
+    from .models import ReminderRule
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 # Date-only occasions (a milestone's deadline, the last day of a term) are reminded of as if
@@ -64,8 +70,16 @@ class Occasion:
 def _meetings():
     from members.models import Meeting
 
-    # The agenda goes into the email and its .ics: fetched with the meeting, not per item.
-    return Meeting.objects.filter(status=Meeting.Status.PLANNED).with_agenda()
+    return Meeting.objects.filter(status=Meeting.Status.PLANNED)
+
+
+def agenda(meeting) -> list:
+    """The meeting's agenda items in order, with their policy areas (one query): what its .ics
+    shows. Read apart from the meeting, as a plain query: a prefetch costs three times as much,
+    and the send task needs the agenda only when the meeting's .ics is not built already."""
+    from members.models import AgendaItem
+
+    return list(AgendaItem.objects.filter(meeting=meeting).select_related("policy_area").order_by("number"))
 
 
 def _milestones():
@@ -122,37 +136,54 @@ def _occasions_before(kind: str, now: dt.datetime, latest: dt.datetime) -> list[
     """The occasions of the kind still ahead of ``now`` and (roughly) no later than ``latest``."""
     latest += _SLACK
     if kind == ReminderKind.MEETING:
-        return [_meeting_occasion(row) for row in _meetings().filter(starts_at__gt=now, starts_at__lte=latest)]
+        meetings = _meetings().filter(starts_at__gt=now, starts_at__lte=latest)
+        return [_meeting_occasion(row) for row in meetings]
     days = (now.astimezone(COPENHAGEN).date(), latest.astimezone(COPENHAGEN).date())
     if kind == ReminderKind.MILESTONE:
         return [_milestone_occasion(row) for row in _milestones().filter(due_on__range=days)]
     return [_term_end_occasion(row) for row in _term_ends().filter(term_end__range=days)]
 
 
-def due_occasions(rule, now: dt.datetime, *, shorter_days: list[int] = ()) -> list[Occasion]:
-    """The occasions for which the rule's reminder is due: its due time has passed and the
-    occasion itself is still ahead.
+def due_occasions(rules: Iterable[ReminderRule], now: dt.datetime) -> list[tuple[ReminderRule, Occasion]]:
+    """``(rule, occasion)`` for every active rule and occasion whose reminder is due: its due time
+    has passed and the occasion itself is still ahead. One query per kind, whatever the number
+    of rules and occasions.
 
     There is no cut-off on how long ago the due time passed: after beat or the workers were down
     for days, every reminder still useful is planned. What is left out is a reminder superseded
-    by a shorter rule (``shorter_days``: the days of the active rules of the same kind and
-    audience with fewer days) that is due for the same occasion too: after a long outage a member
-    gets "tomorrow", not "in 7 days" and "tomorrow" together.
+    by a shorter rule (an active rule of the same kind and audience with fewer days) that is due
+    for the same occasion too: after a long outage a member gets "tomorrow", not "in 7 days" and
+    "tomorrow" together.
     """
-    occasions = _occasions_before(rule.kind, now, now + dt.timedelta(days=rule.days_before))
-    return [
-        occasion
-        for occasion in occasions
-        if occasion.at > now
-        and due_at(occasion.at, rule.days_before) <= now
-        and not any(due_at(occasion.at, days) <= now for days in shorter_days)
-    ]
+    by_kind: dict[str, list[ReminderRule]] = defaultdict(list)
+    for rule in rules:
+        by_kind[rule.kind].append(rule)
+    due = []
+    for kind, kind_rules in by_kind.items():
+        # One read for the kind, as far ahead as its longest rule; each rule's exact test below.
+        longest = max(rule.days_before for rule in kind_rules)
+        occasions = _occasions_before(kind, now, now + dt.timedelta(days=longest))
+        for rule in kind_rules:
+            shorter = [
+                other.days_before
+                for other in kind_rules
+                if other.audience == rule.audience and other.days_before < rule.days_before
+            ]
+            due.extend(
+                (rule, occasion)
+                for occasion in occasions
+                if occasion.at > now
+                and due_at(occasion.at, rule.days_before) <= now
+                and not any(due_at(occasion.at, days) <= now for days in shorter)
+            )
+    return due
 
 
 def current_occasion(kind: str, pk: int) -> Occasion | None:
     """The occasion as it is now, or ``None`` if it is gone, cancelled, completed or ended."""
     if kind == ReminderKind.MEETING:
-        row = _meetings().filter(pk=pk).first()
+        # With its KKR for the email; its agenda only for the .ics (emails: ``agenda``).
+        row = _meetings().select_related("council").filter(pk=pk).first()
         return row and _meeting_occasion(row)
     if kind == ReminderKind.MILESTONE:
         row = _milestones().filter(pk=pk).first()
@@ -167,8 +198,23 @@ def _audience(rule, occasion: Occasion) -> frozenset[str]:
     return frozenset({rule.audience})
 
 
-def recipients(rule, occasion: Occasion) -> set[tuple[int | None, str]]:
-    """``(person id, email)`` for everyone the rule tells about the occasion.
+Recipient = tuple[int | None, str]
+
+
+def recipients(
+    rule: ReminderRule, occasion: Occasion, *, person_id: int | None = None, address: str | None = None
+) -> set[Recipient]:
+    """``(person id, email)`` for everyone the rule tells about the occasion (see
+    ``recipients_of``); only the person ``person_id``, or only the secretariat ``address``, if
+    given: the send task re-checks one recipient, not the whole KKR."""
+    return recipients_of([(rule, occasion)], person_id=person_id, address=address)[0]
+
+
+def recipients_of(
+    due: Sequence[tuple[ReminderRule, Occasion]], *, person_id: int | None = None, address: str | None = None
+) -> list[set[Recipient]]:
+    """For each ``(rule, occasion)``, ``(person id, email)`` for everyone the rule tells about it;
+    at most two queries for all of them (members, secretariat contacts), however many occasions.
 
     Members: everyone holding a place in the KKR (members and substitutes) on the occasion's day,
     who has an email address and has not turned this kind off. Secretariat: the KKR's own
@@ -178,32 +224,92 @@ def recipients(rule, occasion: Occasion) -> set[tuple[int | None, str]]:
     (``StaffAssignment``) include KL's central administrators and temporary accounts. They are
     not people in the portal (person ``None``).
     """
-    from members.models import KKRMembership, SecretariatContact
+    # Who is told depends on the kind (opt-outs), the KKR and, for members, the day alone.
+    member_days: dict[tuple[str, dt.date], set[int]] = defaultdict(set)
+    secretariats: dict[str, set[int]] = defaultdict(set)
+    audiences = [_audience(rule, occasion) for rule, occasion in due]
+    for (rule, occasion), audience in zip(due, audiences, strict=True):
+        if MEMBERS in audience and address is None:
+            member_days[rule.kind, occasion.day].add(occasion.council_id)
+        if SECRETARIAT in audience and person_id is None:
+            secretariats[rule.kind].add(occasion.council_id)
+    members = _members(member_days, person_id)
+    contacts = _secretariat_contacts(secretariats, address)
+    found = []
+    for (rule, occasion), audience in zip(due, audiences, strict=True):
+        wanted: set[Recipient] = set()
+        if MEMBERS in audience:
+            wanted |= members.get((rule.kind, occasion.day, occasion.council_id), set())
+        if SECRETARIAT in audience:
+            wanted |= contacts.get((rule.kind, occasion.council_id), set())
+        found.append(wanted)
+    return found
+
+
+def _union(branches: list[models.QuerySet]) -> Iterable[tuple]:
+    """The rows of all the querysets in one query (``UNION ALL``)."""
+    if not branches:
+        return ()
+    return branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
+
+
+def _members(
+    days: dict[tuple[str, dt.date], set[int]], person_id: int | None
+) -> dict[tuple[str, dt.date, int], set[Recipient]]:
+    """``(kind, day, KKR) -> {(person id, email)}``: one branch per kind and day, one query."""
+    from members.models import KKRMembership
 
     from .models import ReminderOptOut
 
-    audience = _audience(rule, occasion)
-    found: set[tuple[int | None, str]] = set()
-    if MEMBERS in audience:
-        opted_out = ReminderOptOut.objects.filter(person=OuterRef("person"), kind=rule.kind)
-        found |= set(
-            KKRMembership.objects.filter(council_id=occasion.council_id)
-            .active_on(occasion.day)
+    branches = []
+    for (kind, day), council_ids in days.items():
+        opted_out = ReminderOptOut.objects.filter(person=OuterRef("person"), kind=kind)
+        rows = (
+            KKRMembership.objects.filter(council_id__in=sorted(council_ids))
+            .active_on(day)
             .exclude(person__email="")
             .filter(~Exists(opted_out))
-            .values_list("person_id", "person__email")
         )
-    if SECRETARIAT in audience:
+        if person_id is not None:
+            rows = rows.filter(person_id=person_id)
+        branches.append(
+            rows.order_by().values_list(
+                Value(kind, output_field=CharField()),
+                Value(day, output_field=DateField()),
+                "council_id",
+                "person_id",
+                "person__email",
+            )
+        )
+    found: dict[tuple[str, dt.date, int], set[Recipient]] = defaultdict(set)
+    for kind, day, council_id, member_id, email in _union(branches):
+        found[kind, day, council_id].add((member_id, email))
+    return found
+
+
+def _secretariat_contacts(kinds: dict[str, set[int]], address: str | None) -> dict[tuple[str, int], set[Recipient]]:
+    """``(kind, KKR) -> {(None, email)}``: one branch per kind, one query."""
+    from members.models import SecretariatContact
+
+    from .models import ReminderOptOut
+
+    branches = []
+    for kind, council_ids in kinds.items():
         # Addresses compare without case: the link unsubscribes the address, however it is typed.
-        opted_out = ReminderOptOut.objects.filter(person__isnull=True, kind=rule.kind, email__iexact=OuterRef("email"))
-        contacts = (
+        opted_out = ReminderOptOut.objects.filter(person__isnull=True, kind=kind, email__iexact=OuterRef("email"))
+        rows = (
             SecretariatContact.objects.filter(
-                council_id=occasion.council_id, kind=SecretariatContact.Kind.KKR_SECRETARIAT
+                council_id__in=sorted(council_ids), kind=SecretariatContact.Kind.KKR_SECRETARIAT
             )
             .exclude(email="")
             .filter(~Exists(opted_out))
         )
-        found |= {(None, email) for email in contacts.values_list("email", flat=True)}
+        if address is not None:
+            rows = rows.filter(email=address)
+        branches.append(rows.order_by().values_list(Value(kind, output_field=CharField()), "council_id", "email"))
+    found: dict[tuple[str, int], set[Recipient]] = defaultdict(set)
+    for kind, council_id, email in _union(branches):
+        found[kind, council_id].add((None, email))
     return found
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from celery import shared_task
+from celery.signals import worker_process_shutdown
 
-from . import services
+from . import services, smtp
 
 
 @shared_task(ignore_result=True)
@@ -20,3 +21,9 @@ def plan_reminders() -> dict:
 def send_delivery(delivery_id: int) -> str:
     """Send one delivery; a second message for the same row does nothing (see the service)."""
     return services.send_delivery(delivery_id=delivery_id)
+
+
+@worker_process_shutdown.connect
+def close_smtp_connection(**kwargs) -> None:
+    """Say goodbye to the SMTP server when a pool process ends (the send tasks keep the connection)."""
+    smtp.discard()

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 
+from kkr_portal.pagecache import local_parts
 from members.models import Council, ElectionPeriod, Municipality, Party, StaffAssignment
 from tests import factories
 
@@ -40,6 +42,17 @@ def pytest_runtest_setup(item):
 def redis_url() -> str | None:
     url = os.environ.get("CELERY_BROKER_URL", "")
     return url if url.startswith("redis://") else None
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: a test database rolled back to an earlier version
+    number must not meet pages cached by another test (kkr_portal.pagecache)."""
+    cache.clear()
+    local_parts.clear()
+    yield
+    cache.clear()
+    local_parts.clear()
 
 
 @pytest.fixture(scope="session")

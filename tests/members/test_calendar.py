@@ -221,11 +221,15 @@ def test_the_kkr_feed_query_count_does_not_grow_with_meetings(signed_in, syddanm
         )
         factories.AgendaItemFactory(meeting=row, policy_area=PolicyArea.objects.get(slug="sundhed"))
 
-    # session and user, the council, the meetings, their agenda items
-    with django_assert_num_queries(5):
+    # session and user, the data version, the council, the meetings, their agenda items; once
+    # cached, session, user and version (kkr_portal.pagecache)
+    with django_assert_num_queries(6):
         response = signed_in.get(reverse("council_feed", args=["syddanmark"]))
+    with django_assert_num_queries(3):
+        again = signed_in.get(reverse("council_feed", args=["syddanmark"]))
 
     assert len(events(response.content)) == count
+    assert again.content == response.content
 
 
 # --- the personal feed -----------------------------------------------------------------------

@@ -26,6 +26,7 @@ def passing_results() -> dict[str, dict]:
     page = {"queries": 7, "median_ms": 5.0, "p95_ms": 9.0, "rps": 500.0, "ratio": 0.9, "inprocess_ms": 3.0}
     results = {report.key(target.key, scale): dict(page) for target in report.TARGETS for scale in report.PAGE_SCALES}
     results[report.key("names", "1m")] = {"inprocess_ms": 4.0}
+    results[report.key("whole", "denmark")]["fresh"] = True
     results[report.key("plan", "-")] = {"seconds": 0.5}
     results[report.key("send", "-")] = {"rate": 300.0}
     return results
@@ -62,6 +63,14 @@ def test_slow_tasks_and_slow_in_process_searches_fail():
     results[report.key("send", "-")]["rate"] = 99.0
     results[report.key("names", "1m")]["inprocess_ms"] = 31.0
     assert [report.evaluate(target(k), results)[0] for k in ("plan", "send", "names")] == ["FAIL"] * 3
+
+
+def test_a_cached_page_that_stays_stale_after_a_change_fails_however_fast():
+    results = passing_results()
+    results[report.key("whole", "denmark")]["fresh"] = False
+    verdict, reasons = report.evaluate(target("whole"), results)
+    assert verdict == "FAIL"
+    assert "stale" in reasons[0]
 
 
 def test_a_target_never_measured_is_missing_not_passed():

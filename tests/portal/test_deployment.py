@@ -454,6 +454,8 @@ def production_env(tmp_path, monkeypatch) -> dict[str, str]:
         "ALLOWED_HOSTS": PRODUCTION_HOST,
         "SITE_URL": f"https://{PRODUCTION_HOST}",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'kkr.sqlite3'}",
+        # Production shares its cache (rate limits, sessions, pages) between processes.
+        "CACHE_URL": "redis://127.0.0.1:6379/15",
     }
 
 

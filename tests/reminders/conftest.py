@@ -9,6 +9,7 @@ import pytest
 from agreements.models import Agreement, AgreementKind, Milestone
 from members import services as member_services
 from members.models import KKRMembership, SecretariatContact
+from reminders import emails, smtp
 from tests import factories
 from tests.rules_helpers import COPENHAGEN, councillor
 
@@ -100,3 +101,14 @@ def queued(monkeypatch):
 
     monkeypatch.setattr("reminders.services._queue", record)
     return calls
+
+
+@pytest.fixture(autouse=True)
+def _nothing_kept_between_tests():
+    """A worker keeps its SMTP connection and the .ics of recent meetings for the next send task:
+    not from one test to the next."""
+    smtp.discard()
+    emails._ics_cache.clear()
+    yield
+    smtp.discard()
+    emails._ics_cache.clear()

@@ -11,8 +11,10 @@ from django.core import mail
 from django.utils import translation
 from icalendar import Calendar
 
+from members.models import Council, Meeting
 from reminders import emails, services, tasks
 from reminders.models import Delivery
+from tests.factories import AgendaItemFactory
 from tests.reminders.conftest import MEETING_AT, milestone
 from tests.rules_helpers import COPENHAGEN
 
@@ -80,6 +82,47 @@ def test_a_meeting_reminder_has_the_meeting_as_an_ics_attachment(anne_mail, meet
     (event,) = Calendar.from_ical(part.get_payload(decode=True)).walk("VEVENT")
     assert event.decoded("dtstart") == MEETING_AT
     assert str(event["location"]) == "Odense Rådhus"
+
+
+def ics_event(message):
+    (part,) = message.attachments
+    (event,) = Calendar.from_ical(part.get_payload(decode=True)).walk("VEVENT")
+    return event
+
+
+@pytest.mark.parametrize(
+    ("change", "shown"),
+    [
+        (lambda meeting: AgendaItemFactory(meeting=meeting, number=1, title="Nyt punkt"), ("description", "Nyt punkt")),
+        (lambda meeting: Meeting.objects.filter(pk=meeting.pk).update(place="Nyt sted"), ("location", "Nyt sted")),
+        (
+            lambda meeting: Council.objects.filter(pk=meeting.council_id).update(name="KKR Nyt Navn"),
+            ("summary", "KKR Nyt Navn"),
+        ),
+    ],
+    ids=["agenda", "place", "council"],
+)
+def test_the_ics_of_each_reminder_shows_the_meeting_as_it_is_when_sent(meeting, change, shown):
+    """Members of one meeting share its .ics, built once: until the meeting, its KKR or its agenda
+    changes, even between two reminders of the same batch."""
+    with time_machine.travel(WEEK_BEFORE, tick=False):
+        services.plan_deliveries()
+        tasks.send_delivery(Delivery.objects.get(email="anne@example.dk").pk)
+        change(meeting)
+        tasks.send_delivery(Delivery.objects.get(email="bo@example.dk").pk)
+    first, second = (ics_event(message) for message in mail.outbox)
+    name, text = shown
+    assert text not in str(first[name])
+    assert text in str(second[name])
+
+
+def test_members_of_one_meeting_get_the_same_ics(meeting):
+    with time_machine.travel(WEEK_BEFORE, tick=False):
+        services.plan_deliveries()
+        for delivery in Delivery.objects.order_by("email"):
+            tasks.send_delivery(delivery.pk)
+    assert len({ics_event(message).to_ical() for message in mail.outbox}) == 1
+    assert len(mail.outbox) == 3
 
 
 def test_the_message_renders_as_multipart_mime(anne_mail):

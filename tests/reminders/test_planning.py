@@ -7,12 +7,14 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from agreements import services as agreement_services
 from agreements.models import Agreement, Milestone
 from fora import services as fora_services
 from members import services as member_services
-from members.models import KKRMembership
+from members.models import KKRMembership, SecretariatContact
 from reminders import querysets, services, tasks
 from reminders.models import Delivery, ReminderKind, ReminderOptOut, ReminderRule
 from tests import factories
@@ -440,3 +442,124 @@ def test_a_secretariat_address_unsubscribed_from_a_kind_is_not_planned_for_it(sy
     assert plan(dt.datetime(2026, 12, 1, 8, 0, tzinfo=COPENHAGEN)) == 0
     ReminderOptOut.objects.update(kind=ReminderKind.TERM_END)
     assert plan(dt.datetime(2026, 12, 1, 8, 5, tzinfo=COPENHAGEN)) == 1
+
+
+# --- set-based planning -----------------------------------------------------------------------------
+
+
+def planning_queries(at: dt.datetime) -> list[str]:
+    with CaptureQueriesContext(connection) as context:
+        plan(at)
+    return [query["sql"] for query in context.captured_queries]
+
+
+@pytest.fixture
+def two_kkrs(syddanmark, sjaelland, odense, roskilde, period):
+    """Members and a secretariat contact in KKR Syddanmark and KKR Sjælland."""
+    for n in range(3):
+        kkr_member(odense, period, f"syd{n}@example.dk")
+        kkr_member(roskilde, period, f"sj{n}@example.dk")
+    SecretariatContact.objects.create(council=syddanmark, kind="kkr", unit="KKR", name="Sara", email="sara@kl.dk")
+    SecretariatContact.objects.create(council=sjaelland, kind="kkr", unit="KKR", name="Sif", email="sif@kl.dk")
+    return syddanmark, sjaelland
+
+
+def occasions(councils, size: int) -> None:
+    """``size`` meetings and milestones (for members and secretariat) on different days in both
+    KKRs, all with a reminder due a week before MEETING_AT."""
+    agreements = {}
+    for n in range(size):
+        council = councils[n % 2]
+        meeting_at(MEETING_AT - dt.timedelta(days=n % 4, hours=n), council=council)
+        due_on = dt.date(2026, 12, 7) - dt.timedelta(days=n % 3)
+        if council not in agreements:
+            agreements[council] = milestone(council, due_on, audience="members").agreement
+        else:
+            Milestone.objects.create(
+                agreement=agreements[council],
+                kind=Milestone.Kind.SIGNING,
+                title=f"Frist {n}",
+                due_on=due_on,
+                audience="members",
+            )
+
+
+@pytest.mark.parametrize("size", [1, 8])
+def test_planning_needs_the_same_queries_for_few_and_many_occasions(two_kkrs, size):
+    occasions(two_kkrs, size)
+    queries = planning_queries(WEEK_BEFORE)
+    # The rules (1); the occasions of each kind (3); the skipped rows (1); the recipients: members
+    # (1) and secretariat contacts (1); the insert (1); the transaction's savepoint (2).
+    assert len(queries) == 10, "\n\n".join(queries)
+    assert Delivery.objects.count() == size * (3 + 3 + 1)
+
+
+def test_each_occasion_is_planned_for_the_recipients_it_has_on_its_own(two_kkrs):
+    """Read together, the recipients of many occasions are still each occasion's own: its KKR,
+    its day, its kind's opt-outs, its audience."""
+    occasions(two_kkrs, 8)
+    with time_machine.travel(WEEK_BEFORE, tick=False):
+        rules = ReminderRule.objects.filter(is_active=True)
+        due = querysets.due_occasions(rules, WEEK_BEFORE)
+    assert len(due) == 16
+    plan(WEEK_BEFORE)
+    for rule, occasion in due:
+        planned = Delivery.objects.filter(
+            rule=rule, occasion_type=occasion.kind, occasion_id=occasion.pk, occasion_at=occasion.at
+        )
+        assert set(planned.values_list("recipient", "email")) == querysets.recipients(rule, occasion)
+        assert set(planned.values_list("council", flat=True)) == {occasion.council_id}
+
+
+def test_a_member_is_planned_for_the_meetings_on_days_they_belong_to_the_kkr(meeting, members, period):
+    later = meeting_at(MEETING_AT + dt.timedelta(days=3), title="Senere møde")
+    bo = members[1]
+    member_services.end_membership(membership=bo, ended_on=(MEETING_AT + dt.timedelta(days=1)).date())
+    ReminderOptOut.objects.create(person=members[2].person, kind=ReminderKind.MILESTONE)
+    plan(WEEK_BEFORE + dt.timedelta(days=3))
+    assert emails(occasion_id=meeting.pk) == ["anne@example.dk", "bo@example.dk", "carl@example.dk"]
+    assert emails(occasion_id=later.pk) == ["anne@example.dk", "carl@example.dk"]
+
+
+def test_skipped_rows_of_several_occasions_are_revived_in_one_update_for_the_recipients_wanted(meeting, members):
+    other = meeting_at(MEETING_AT - dt.timedelta(hours=2), title="Andet møde")
+    plan(WEEK_BEFORE)
+    Delivery.objects.update(status=Delivery.Status.SKIPPED, last_error="Fravalgt")
+    ReminderOptOut.objects.create(person=members[0].person, kind=ReminderKind.MEETING)
+    queries = planning_queries(WEEK_BEFORE + dt.timedelta(minutes=5))
+    assert len([sql for sql in queries if sql.startswith("UPDATE")]) == 1
+    for occasion in (meeting, other):
+        rows = Delivery.objects.filter(occasion_id=occasion.pk)
+        assert dict(rows.values_list("email", "status")) == {
+            "anne@example.dk": Delivery.Status.SKIPPED,
+            "bo@example.dk": Delivery.Status.PENDING,
+            "carl@example.dk": Delivery.Status.PENDING,
+        }
+        assert set(rows.exclude(email="anne@example.dk").values_list("last_error", flat=True)) == {""}
+
+
+def test_a_planned_row_has_every_default_of_a_new_delivery(meeting, syddanmark):
+    plan(WEEK_BEFORE)
+    row = Delivery.objects.get(email="anne@example.dk")
+    new = Delivery()
+    assert (row.status, row.attempts, row.last_error) == (new.status, new.attempts, new.last_error)
+    assert (row.next_attempt_at, row.queued_at, row.sent_at) == (None, None, None)
+    assert row.created_at == WEEK_BEFORE
+    assert row.council == syddanmark
+
+
+def test_planning_in_several_inserts_still_ignores_rows_that_exist(meeting, members, monkeypatch, odense, period):
+    plan(WEEK_BEFORE)
+    first = set(Delivery.objects.values_list("pk", "email"))
+    kkr_member(odense, period, "dorte@example.dk")
+    kkr_member(odense, period, "erik@example.dk")
+    monkeypatch.setattr(services, "PLAN_BATCH_SIZE", 2)
+    assert plan(WEEK_BEFORE + dt.timedelta(minutes=5)) == 5
+    assert first < set(Delivery.objects.values_list("pk", "email"))
+    assert emails() == [
+        "anne@example.dk",
+        "bo@example.dk",
+        "carl@example.dk",
+        "dorte@example.dk",
+        "erik@example.dk",
+    ]

@@ -1,0 +1,144 @@
+"""Rendered parts of the Blå Bog's pages, cached and never stale.
+
+A cached part is keyed on everything its HTML depends on:
+
+- the directory's data version (``DirectoryVersion``, bumped by the database itself on every
+  write to the directory's tables, in the writing transaction): a change in the admin, an
+  import or a service is on the next request, on every server process;
+- the day (roles are "current" by date) and, for parts that list meetings ahead, a moment
+  the caller names (``valid_until``) after which the part is built again;
+- the language, and the audience: ``"member"`` (signed in: contact details) or ``"public"``.
+  Nothing user-specific is ever in a cached part — it is rendered without the request, so no
+  CSRF token, no user name and no message can get into it; the page around it (header, messages)
+  is rendered per request as always.
+
+The version is one primary-key read per request. Parts live in two tiers: this process's memory
+(bounded; no network, no unpickling) in front of Django's default cache, which is Redis in
+production (``CACHE_URL``), shared by every gunicorn worker. Both are keyed the same way, so
+neither can be stale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import sys
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone, translation
+
+# A part is built again at least this often even if nothing changes (memory, not correctness).
+MAX_AGE = 6 * 60 * 60
+# This process's own copies: at most this many characters of rendered HTML, least recently used out.
+LOCAL_MAX_SIZE = 32 * 1024 * 1024
+
+
+def directory_version() -> int | None:
+    """The current data version; None when the row is missing (a flushed test database): no caching.
+
+    Plain SQL: it runs on every cached request, and the ORM would compile the same query each time.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT number FROM kkr_portal_directoryversion WHERE id = 1")
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+class LocalParts:
+    """The parts this process rendered or fetched lately, each until its own expiry (thread-safe)."""
+
+    def __init__(self, max_size: int) -> None:
+        self.max_size = max_size
+        self.size = 0
+        self.entries: OrderedDict[str, tuple[float, int, Any]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def _size(value: Any) -> int:
+        if isinstance(value, dict):
+            return sum(len(part) for part in value.values())
+        return len(value) if isinstance(value, str | bytes) else sys.getsizeof(value)
+
+    def get(self, key: str) -> Any:
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None:
+                return None
+            if entry[0] <= time.time():
+                self._drop(key)
+                return None
+            self.entries.move_to_end(key)
+            return entry[2]
+
+    def set(self, key: str, value: Any, expires: float) -> None:
+        size = self._size(value)
+        if size > self.max_size:
+            return
+        with self.lock:
+            if key in self.entries:
+                self._drop(key)
+            self.entries[key] = (expires, size, value)
+            self.size += size
+            while self.size > self.max_size:
+                self._drop(next(iter(self.entries)))
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+            self.size = 0
+
+    def _drop(self, key: str) -> None:
+        self.size -= self.entries.pop(key)[1]
+
+
+local_parts = LocalParts(LOCAL_MAX_SIZE)
+
+
+def audience(show_contact: bool) -> str:
+    return "member" if show_contact else "public"
+
+
+def _key(name: str, parts: tuple, version: int) -> str:
+    digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+    return f"kkr:page:{name}:{version}:{translation.get_language()}:{timezone.localdate().isoformat()}:{digest}"
+
+
+def _timeout(valid_until: dt.datetime | None) -> int:
+    now = timezone.localtime()
+    midnight = (now + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    ends = min(moment for moment in (valid_until, midnight) if moment is not None)
+    return min(MAX_AGE, int((ends - now).total_seconds()))
+
+
+def cached(name: str, *parts: Any, build: Callable[[], tuple[Any, dt.datetime | None]]) -> Any:
+    """The value ``build()`` returns (with the moment it stops being true, or None), cached.
+
+    ``parts`` are what the value depends on besides data, day and language — the URL's
+    arguments, normalised filters, the audience. ``build`` must not depend on anything else.
+    """
+    version = directory_version()
+    if version is None:
+        return build()[0]
+    key = _key(name, parts, version)
+    value = local_parts.get(key)
+    if value is not None:
+        return value
+    # The shared cache holds (expiry, value), so this process keeps its copy no longer than that.
+    shared = cache.get(key)
+    if shared is not None:
+        expires, value = shared
+    else:
+        value, valid_until = build()
+        timeout = _timeout(valid_until)
+        if timeout <= 0:
+            return value
+        expires = time.time() + timeout
+        cache.set(key, (expires, value), timeout)
+    local_parts.set(key, value, expires)
+    return value

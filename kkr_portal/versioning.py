@@ -1,0 +1,98 @@
+"""Database triggers that bump ``DirectoryVersion`` on every write to the directory's tables.
+
+Every table of the apps in ``DIRECTORY_APPS`` gets one (except simple-history's own tables,
+which only ever change together with the table they record). They are (re)installed after
+every ``migrate`` (``post_migrate``), so a model added later is covered without anyone
+remembering to; ``tests/portal/test_pagecache.py`` checks that every table has one.
+
+PostgreSQL: one trigger per table, once per statement (a bulk update of 10,000 rows bumps once).
+It runs inside the writing transaction, so the new number becomes visible exactly when the
+data does: a reader sees either the old data under the old number or the new under the new.
+SQLite (for trying the portal out): a trigger per table and operation, per row.
+"""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.db import connections
+
+DIRECTORY_APPS = ("members", "fora", "agreements")
+VERSION_TABLE = "kkr_portal_directoryversion"
+TRIGGER = "kkr_directory_changed"
+FUNCTION = "kkr_directory_changed"
+
+# A fresh row starts at the clock in microseconds, so a version table that was emptied (a test
+# database flush) never hands out a number that an older cached fragment was stored under.
+POSTGRES_FUNCTION = """
+CREATE OR REPLACE FUNCTION kkr_directory_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO kkr_portal_directoryversion (id, number)
+    VALUES (1, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint)
+    ON CONFLICT (id) DO UPDATE SET number = kkr_portal_directoryversion.number + 1;
+    RETURN NULL;
+END
+$$
+"""
+SQLITE_BUMP = (
+    "INSERT INTO kkr_portal_directoryversion (id, number) "
+    "VALUES (1, CAST(strftime('%s', 'now') AS INTEGER) * 1000000) "
+    "ON CONFLICT(id) DO UPDATE SET number = number + 1;"
+)
+
+
+def directory_tables() -> list[str]:
+    """Every table whose rows a Blå Bog page can show (many-to-many tables included)."""
+    tables = []
+    for label in DIRECTORY_APPS:
+        for model in apps.get_app_config(label).get_models(include_auto_created=True):
+            meta = model._meta
+            # simple-history's tables (a record's versions, and their many-to-many rows).
+            is_history = any(field.name in ("history_id", "history") for field in meta.concrete_fields)
+            if meta.managed and not meta.proxy and not is_history:
+                tables.append(meta.db_table)
+    return sorted(set(tables))
+
+
+def installed_triggers(using: str = "default") -> set[str]:
+    """The tables that have the trigger now (read back from the database's catalogue)."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname = %s", [TRIGGER])
+            return {row[0].strip('"') for row in cursor.fetchall()}
+        cursor.execute(
+            "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s", [f"{TRIGGER}%"]
+        )
+        by_table: dict[str, int] = {}
+        for table, _name in cursor.fetchall():
+            by_table[table] = by_table.get(table, 0) + 1
+        return {table for table, count in by_table.items() if count == 3}
+
+
+def install_triggers(using: str = "default", **_kwargs) -> None:
+    """Create the function and the missing triggers; idempotent (runs after every migrate)."""
+    connection = connections[using]
+    if connection.vendor not in ("postgresql", "sqlite"):
+        return
+    existing_tables = set(connection.introspection.table_names())
+    if VERSION_TABLE not in existing_tables:
+        return
+    have = installed_triggers(using)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(POSTGRES_FUNCTION)
+        for table in directory_tables():
+            if table in have or table not in existing_tables:
+                continue
+            quoted = connection.ops.quote_name(table)
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    f"CREATE OR REPLACE TRIGGER {TRIGGER} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
+                    f"ON {quoted} FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()"
+                )
+            else:
+                for operation in ("INSERT", "UPDATE", "DELETE"):
+                    cursor.execute(
+                        f"CREATE TRIGGER IF NOT EXISTS {TRIGGER}_{table}_{operation.lower()} "
+                        f"AFTER {operation} ON {quoted} BEGIN {SQLITE_BUMP} END"
+                    )

@@ -1,0 +1,349 @@
+"""The cached Blå Bog pages are never stale and never show one audience's page to another.
+
+kkr_portal.pagecache keys each cached part on the data version that database triggers
+(kkr_portal.versioning) bump on every write to the directory's tables; these tests try every
+way of writing, and every way a cached page could be shown to the wrong reader.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.db import connection, transaction
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from fora.models import Forum
+from kkr_portal.models import DirectoryVersion
+from kkr_portal.pagecache import directory_version
+from kkr_portal.versioning import directory_tables, installed_triggers
+from members.models import AgendaItem, Meeting, Person, PolicyArea
+from reminders.models import ReminderRule
+from tests import factories, rules_helpers
+from tests.pages import main_part
+from tests.rules_helpers import councillor
+from tests.test_admin_concurrency import open_form, save
+from tests.test_admin_concurrency import signed_in as admin_client
+
+pytestmark = pytest.mark.django_db
+frozen_today = rules_helpers.frozen_today
+
+
+def local(*parts: int) -> dt.datetime:
+    return dt.datetime(*parts, tzinfo=timezone.get_default_timezone())
+
+
+def page(client, name: str, *args) -> str:
+    response = client.get(reverse(name, args=args))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+# --- the version -------------------------------------------------------------------------------
+
+
+def test_every_table_a_blaa_bog_page_reads_has_the_trigger():
+    tables = directory_tables()
+
+    assert {"members_person", "members_kkrmembership", "fora_appointment", "fora_forum_policy_areas"} <= set(tables)
+    assert "agreements_milestone" in tables
+    assert not [table for table in tables if "historical" in table]
+    assert installed_triggers() == set(tables)
+
+
+def test_writing_outside_the_directory_leaves_the_version_alone(member):
+    before = directory_version()
+
+    ReminderRule.objects.update(is_active=False)
+    factories.UserFactory(email="ny@example.dk")
+
+    assert directory_version() == before
+
+
+def _orm_save(person):
+    person.name = "Ny Navnesen"
+    person.save()
+
+
+def _queryset_update(person):
+    Person.objects.filter(pk=person.pk).update(phone="99 99 99 99")
+
+
+def _raw_sql(person):
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE members_person SET bio = %s WHERE id = %s", ["Skrevet uden om ORM'en", person.pk])
+
+
+def _delete(person):
+    factories.PersonFactory(name="Slettes Snart").delete()
+
+
+def _bulk_create(person):
+    Person.objects.bulk_create([Person(name=f"Bulk {number}", slug=f"bulk-{number}") for number in range(3)])
+
+
+def _many_to_many(person):
+    forum = factories.ForumFactory()
+    forum.policy_areas.add(PolicyArea.objects.first())
+
+
+@pytest.mark.parametrize("write", [_orm_save, _queryset_update, _raw_sql, _delete, _bulk_create, _many_to_many])
+def test_every_way_of_writing_moves_the_version(member, write):
+    before = directory_version()
+
+    write(member)
+
+    assert directory_version() != before
+
+
+def test_a_write_that_is_rolled_back_leaves_the_version_as_it_was(member):
+    before = directory_version()
+
+    def save_then_fail():
+        with transaction.atomic():
+            _orm_save(member)
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        save_then_fail()
+
+    assert directory_version() == before
+
+
+def test_without_the_version_row_nothing_is_cached(signed_in, member):
+    DirectoryVersion.objects.all().delete()
+    first = page(signed_in, "person_detail", member.slug)
+    DirectoryVersion.objects.all().delete()  # the trigger wrote it again
+    Person.objects.filter(pk=member.pk).update(name="Skiftet Navn")
+    DirectoryVersion.objects.all().delete()
+
+    assert "Skiftet Navn" not in first
+    assert "Skiftet Navn" in page(signed_in, "person_detail", member.slug)
+
+
+# --- a change is on the next request ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("write", [_orm_save, _queryset_update, _raw_sql])
+def test_a_changed_person_is_on_the_next_request_of_every_cached_page(signed_in, odense, period, write):
+    person = councillor(odense, period, name="Gammel Navnesen")
+    before = page(signed_in, "person_detail", person.slug)
+    assert "Gammel Navnesen" in before
+
+    write(person)
+    person.refresh_from_db()
+    after = page(signed_in, "person_detail", person.slug)
+
+    assert after != before
+    assert person.name in after
+    if write is _queryset_update:
+        assert "99 99 99 99" in after
+    if write is _raw_sql:
+        assert "Skrevet uden om ORM" in after
+
+
+def test_a_change_saved_in_the_admin_is_on_the_next_request(signed_in, superuser, odense, period, frozen_today):
+    person = councillor(odense, period, name="Karen Lund", phone="11 11 11 11")
+    assert "11 11 11 11" in page(signed_in, "person_detail", person.slug)
+    assert "Karen Lund" in page(signed_in, "blaa_bog")
+
+    staff = admin_client(superuser)
+    assert (
+        save(
+            staff, Person, person, open_form(staff, Person, person), name="Karen Lund-Hansen", phone="22 22 22 22"
+        ).status_code
+        == 302
+    )
+
+    assert "22 22 22 22" in page(signed_in, "person_detail", person.slug)
+    assert "Karen Lund-Hansen" in page(signed_in, "blaa_bog")
+    assert "Karen Lund-Hansen" in page(signed_in, "blaa_bog_print")
+
+
+def test_a_new_kkr_member_is_on_the_cached_council_page_at_once(signed_in, syddanmark, odense, period, frozen_today):
+    from members import services
+
+    assert "Nyvalgt Medlem" not in page(signed_in, "council_detail", "syddanmark")
+    person = councillor(odense, period, name="Nyvalgt Medlem")
+    services.add_membership(
+        person=person, council=syddanmark, period=period, basis="supplementary", started_on=period.starts_on
+    )
+
+    assert "Nyvalgt Medlem" in page(signed_in, "council_detail", "syddanmark")
+
+
+# --- time ------------------------------------------------------------------------------------
+
+
+def test_a_meeting_leaves_the_council_page_when_it_is_over_the_same_day(signed_in, syddanmark):
+    noon = local(2026, 11, 23, 12)
+    factories.MeetingFactory(
+        council=syddanmark,
+        title="Formiddagsmødet",
+        starts_at=noon - dt.timedelta(hours=2),
+        ends_at=noon + dt.timedelta(hours=1),
+    )
+    with time_machine.travel(noon, tick=False):
+        assert "Formiddagsmødet" in page(signed_in, "council_detail", "syddanmark")
+    with time_machine.travel(noon + dt.timedelta(hours=1, minutes=1), tick=False):
+        assert "Formiddagsmødet" not in page(signed_in, "council_detail", "syddanmark")
+
+
+def test_a_role_that_ended_yesterday_is_history_the_next_morning(signed_in, odense, period):
+    person = councillor(odense, period, name="Sidste Dag")
+    seat = person.council_seats.get()
+    seat.ended_on = dt.date(2026, 11, 23)
+    seat.save()
+    with time_machine.travel(local(2026, 11, 23, 23, 59), tick=False):
+        that_day = page(signed_in, "person_detail", person.slug)
+    with time_machine.travel(local(2026, 11, 24, 0, 1), tick=False):
+        next_day = page(signed_in, "person_detail", person.slug)
+
+    assert "Ingen nuværende roller" not in that_day
+    assert that_day != next_day
+
+
+def test_a_meeting_a_year_over_leaves_the_cached_feed(signed_in, syddanmark):
+    ended = local(2025, 11, 1, 12)
+    factories.MeetingFactory(
+        council=syddanmark, title="Gammelt møde", starts_at=ended - dt.timedelta(hours=2), ends_at=ended
+    )
+    with time_machine.travel(ended + dt.timedelta(days=365), tick=False):
+        assert "Gammelt møde" in page(signed_in, "council_feed", "syddanmark")
+    with time_machine.travel(ended + dt.timedelta(days=367), tick=False):
+        assert "Gammelt møde" not in page(signed_in, "council_feed", "syddanmark")
+
+
+# --- audiences --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["person_detail", "blaa_bog", "blaa_bog_print"])
+def test_a_visitor_never_gets_the_page_cached_for_a_member_nor_the_reverse(client, settings, odense, period, name):
+    settings.BLAA_BOG_PUBLIC = True
+    person = councillor(odense, period, name="Kontakt Personsen", phone="12 34 56 78")
+    Person.objects.filter(pk=person.pk).update(email="kontakt@odense.example")
+    args = [person.slug] if name == "person_detail" else []
+    member = factories.PersonFactory(user=factories.UserFactory(email="m@example.dk"))
+    signed_in = Client()
+    signed_in.force_login(member.user)
+
+    as_member = page(signed_in, name, *args)
+    as_visitor = page(client, name, *args)
+    as_member_again = page(signed_in, name, *args)
+
+    assert "kontakt@odense.example" in as_member
+    assert "12 34 56 78" in as_member
+    assert "kontakt@odense.example" not in as_visitor
+    assert "12 34 56 78" not in as_visitor
+    assert "kontakt@odense.example" in as_member_again
+
+
+def test_a_cached_page_carries_no_csrf_token_or_user_of_the_member_who_filled_it(odense, period):
+    person = councillor(odense, period, name="Delt Side")
+    first = factories.PersonFactory(name="Første Bruger", user=factories.UserFactory(email="foerste@example.dk"))
+    second = factories.PersonFactory(name="Anden Bruger", user=factories.UserFactory(email="anden@example.dk"))
+    one, two = Client(), Client()
+    one.force_login(first.user)
+    two.force_login(second.user)
+
+    page(one, "person_detail", person.slug)
+    response = two.get(reverse("person_detail", args=[person.slug]))
+
+    assert "foerste@example.dk" not in response.content.decode()
+    assert "Første Bruger" not in response.content.decode()
+    assert "csrfmiddlewaretoken" not in main_part(response)
+
+
+def test_the_language_is_part_of_the_key(signed_in, odense, period):
+    person = councillor(odense, period, name="To Sprog")
+
+    danish = signed_in.get(reverse("person_detail", args=[person.slug]), headers={"accept-language": "da"})
+    english = signed_in.get(reverse("person_detail", args=[person.slug]), headers={"accept-language": "en"})
+
+    assert "Kontakt" in danish.content.decode()
+    assert "Contact" in english.content.decode()
+
+
+def test_an_unknown_person_is_a_404_every_time_and_nothing_is_cached(signed_in):
+    assert signed_in.get(reverse("person_detail", args=["findes-ikke"])).status_code == 404
+    person = factories.PersonFactory(name="Findes Nu", slug="findes-ikke")
+
+    assert "Findes Nu" in page(signed_in, "person_detail", person.slug)
+
+
+# --- the printable Blå Bog -----------------------------------------------------------------------
+
+
+def test_the_print_page_holds_every_kkr_on_its_own_section_with_everyone_of_all_pages(
+    signed_in, syddanmark, sjaelland, odense, roskilde, period, frozen_today
+):
+    from members import services
+
+    for number in range(60):
+        municipality, council = (odense, syddanmark) if number % 2 else (roskilde, sjaelland)
+        person = councillor(municipality, period, name=f"Medlem {number:02d}")
+        services.add_membership(
+            person=person, council=council, period=period, basis="supplementary", started_on=period.starts_on
+        )
+
+    html = page(signed_in, "blaa_bog_print")
+
+    assert html.count('class="directory-person') >= 60
+    assert "KKR Syddanmark" in html
+    assert "KKR Sjælland" in html
+    assert html.index("KKR Sjælland") < html.index("Medlem 00") < html.index("KKR Syddanmark") < html.index("Medlem 01")
+
+
+@pytest.mark.parametrize("people", [3, 40])
+def test_the_print_page_query_count_does_not_grow_with_people(
+    signed_in, syddanmark, odense, period, people, django_assert_num_queries, frozen_today
+):
+    from members import services
+
+    for number in range(people):
+        person = councillor(odense, period, name=f"Person {number}")
+        services.add_membership(
+            person=person, council=syddanmark, period=period, basis="supplementary", started_on=period.starts_on
+        )
+
+    # session and user, version, the option lists (6), the people with their roles (members.filters)
+    with django_assert_num_queries(10):
+        signed_in.get(reverse("blaa_bog_print"))
+    with django_assert_num_queries(3):
+        signed_in.get(reverse("blaa_bog_print"))
+
+
+def test_the_print_page_needs_a_login_unless_the_blaa_bog_is_public(client):
+    response = client.get(reverse("blaa_bog_print"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_the_print_page_follows_the_directorys_filters(signed_in, syddanmark, sjaelland, odense, roskilde, period):
+    from members import services
+
+    for name, municipality, council in (("Fynbo", odense, syddanmark), ("Sjællænder", roskilde, sjaelland)):
+        person = councillor(municipality, period, name=name)
+        services.add_membership(
+            person=person, council=council, period=period, basis="supplementary", started_on=period.starts_on
+        )
+
+    html = signed_in.get(reverse("blaa_bog_print"), {"kkr": "syddanmark"}).content.decode()
+
+    assert "Fynbo" in html
+    assert "Sjællænder" not in html
+
+
+def test_the_agenda_of_a_cached_feed_follows_a_new_agenda_item(signed_in, syddanmark):
+    meeting = factories.MeetingFactory(council=syddanmark, title="Decembermødet")
+    assert "Nyt punkt" not in page(signed_in, "council_feed", "syddanmark")
+
+    AgendaItem.objects.create(meeting=meeting, number=1, title="Nyt punkt")
+
+    assert "Nyt punkt" in page(signed_in, "council_feed", "syddanmark")
+    assert Meeting.objects.count() == 1
+    assert Forum.objects.count() == 0
