@@ -232,9 +232,11 @@ def fetch(port: int, path: str, cookie: str) -> str:
 
 def fresh_after_change(port: int, path: str, cookie: str) -> bool:
     """Caching must never show a stale Blå Bog: after a change, the next served page has it."""
+    from django.utils import timezone
+
     from members.models import KKRMembership, Person
 
-    person = Person.objects.get(pk=KKRMembership.objects.active_on(dt.date.today()).values("person")[:1])
+    person = Person.objects.get(pk=KKRMembership.objects.active_on(timezone.localdate()).values("person")[:1])
     fetch(port, path, cookie)  # warm, as under load
     renamed = f"{person.name} Ændret"
     Person.objects.filter(pk=person.pk).update(name=renamed)
@@ -245,13 +247,12 @@ def fresh_after_change(port: int, path: str, cookie: str) -> bool:
 
 
 def measure_pages(scale: str, *, seconds: float, max_requests: int) -> tuple[dict, dict]:
+    from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from bench.load import load
     from bench.urls import BARE_PATH
-
-    from django.core.cache import cache
 
     cache.clear()
     member, admin = setup_users()
