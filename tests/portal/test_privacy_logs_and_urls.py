@@ -39,7 +39,8 @@ from tests.rules_helpers import councillor
 
 pytestmark = pytest.mark.django_db
 
-EMAIL = "Anne.Privat@Borger.example"
+# Lower case: the login-code form matches the address as registered (see issue 7, input).
+EMAIL = "anne.privat@borger.example"
 PHONE = "+45 61 72 83 94"
 WEEK_BEFORE = MEETING_AT - dt.timedelta(days=7)
 LOCMEM_SEND = "django.core.mail.backends.locmem.EmailBackend.send_messages"
