@@ -8,6 +8,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from kkr_portal import text
 from kkr_portal.db import RuleErrorsMixin
 from kkr_portal.db import check_constraint as _check
 from kkr_portal.db import unique_constraint as _unique
@@ -20,8 +21,8 @@ class AgreementKind(RuleErrorsMixin, models.Model):
     """A kind of agreement and how often it recurs by default (recurrence is data, not code)."""
 
     slug = models.SlugField(_("kort navn"), unique=True)
-    name = models.CharField(_("navn"), max_length=150, unique=True)
-    description = models.TextField(_("beskrivelse"), blank=True)
+    name = text.PlainCharField(_("navn"), max_length=150, unique=True)
+    description = text.PlainTextField(_("beskrivelse"), max_length=text.DESCRIPTION_MAX_LENGTH, blank=True)
     policy_area = models.ForeignKey(
         PolicyArea,
         on_delete=models.PROTECT,
@@ -58,8 +59,8 @@ class Agreement(RuleErrorsMixin, models.Model):
 
     council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="agreements", verbose_name=_("KKR"))
     kind = models.ForeignKey(AgreementKind, on_delete=models.PROTECT, related_name="agreements", verbose_name=_("type"))
-    title = models.CharField(_("titel"), max_length=200)
-    counterpart = models.CharField(
+    title = text.PlainCharField(_("titel"), max_length=200)
+    counterpart = text.PlainCharField(
         _("aftalepart"), max_length=150, help_text=_("Fx »Region Syddanmark«, »Erhvervshus Fyn«.")
     )
     policy_area = models.ForeignKey(
@@ -85,7 +86,7 @@ class Agreement(RuleErrorsMixin, models.Model):
         verbose_name=_("forrige cyklus"),
     )
     closed_on = models.DateField(_("afsluttet"), null=True, blank=True)
-    description = models.TextField(_("beskrivelse"), blank=True)
+    description = text.PlainTextField(_("beskrivelse"), max_length=text.DESCRIPTION_MAX_LENGTH, blank=True)
 
     history = HistoricalRecords()
     objects = querysets.AgreementQuerySet.as_manager()
@@ -144,7 +145,7 @@ class Milestone(RuleErrorsMixin, models.Model):
         Agreement, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("aftale")
     )
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
-    title = models.CharField(_("titel"), max_length=200)
+    title = text.PlainCharField(_("titel"), max_length=200)
     due_on = models.DateField(_("frist"))
     audience = models.CharField(_("målgruppe"), max_length=12, choices=Audience.choices, default=Audience.SECRETARIAT)
     requires_every_council = models.BooleanField(_("kræver godkendelse i hver kommune"), default=False)
@@ -181,7 +182,7 @@ class MunicipalApproval(RuleErrorsMixin, models.Model):
         Municipality, on_delete=models.PROTECT, related_name="approvals", verbose_name=_("kommune")
     )
     approved_on = models.DateField(_("godkendt den"))
-    approved_by = models.CharField(_("godkendt af"), max_length=100, default="Kommunalbestyrelsen")
+    approved_by = text.PlainCharField(_("godkendt af"), max_length=100, default="Kommunalbestyrelsen")
 
     history = HistoricalRecords()
 

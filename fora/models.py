@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from kkr_portal import text
 from kkr_portal.db import ENDS_AFTER_START, HttpsURLField, RuleErrorsMixin
 from kkr_portal.db import check_constraint as _check
 from kkr_portal.db import no_overlap as _no_overlap
@@ -20,8 +21,8 @@ class ForumKind(models.Model):
     """A classification of fora (business-hub board, RAR, university-college board, ...)."""
 
     slug = models.SlugField(_("kort navn"), unique=True)
-    name = models.CharField(_("navn"), max_length=100, unique=True)
-    description = models.TextField(_("beskrivelse"), blank=True)
+    name = text.PlainCharField(_("navn"), max_length=100, unique=True)
+    description = text.PlainTextField(_("beskrivelse"), max_length=text.DESCRIPTION_MAX_LENGTH, blank=True)
     position = models.PositiveSmallIntegerField(_("rækkefølge"), default=0)
 
     class Meta:
@@ -42,12 +43,12 @@ class Forum(RuleErrorsMixin, models.Model):
 
     council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="fora", verbose_name=_("KKR"))
     kind = models.ForeignKey(ForumKind, on_delete=models.PROTECT, related_name="fora", verbose_name=_("type"))
-    name = models.CharField(_("navn"), max_length=200)
+    name = text.PlainCharField(_("navn"), max_length=200)
     slug = models.SlugField(_("kort navn"), max_length=200, unique=True)
     policy_areas = models.ManyToManyField(PolicyArea, blank=True, related_name="fora", verbose_name=_("fagområder"))
     basis = models.CharField(_("grundlag"), max_length=20, choices=Basis.choices, default=Basis.STATUTORY)
-    description = models.TextField(_("beskrivelse"), blank=True)
-    website = HttpsURLField(_("hjemmeside"), blank=True)
+    description = text.PlainTextField(_("beskrivelse"), max_length=text.DESCRIPTION_MAX_LENGTH, blank=True)
+    website = HttpsURLField(_("hjemmeside"), blank=True, validators=[text.validate_plain_text])
     founded_on = models.DateField(_("oprettet"), null=True, blank=True)
     dissolved_on = models.DateField(_("nedlagt"), null=True, blank=True)
     successor = models.ForeignKey(
@@ -109,7 +110,7 @@ class Seat(RuleErrorsMixin, models.Model):
     period = models.ForeignKey(
         ElectionPeriod, on_delete=models.PROTECT, related_name="seats", verbose_name=_("valgperiode")
     )
-    label = models.CharField(_("betegnelse"), max_length=150)
+    label = text.PlainCharField(_("betegnelse"), max_length=150)
     kind = models.CharField(_("type"), max_length=10, choices=Kind.choices, default=Kind.MEMBER)
     deputy_for = models.ForeignKey(
         "self",
@@ -120,10 +121,10 @@ class Seat(RuleErrorsMixin, models.Model):
         verbose_name=_("suppleant for"),
     )
     mode = models.CharField(_("KKR's rolle"), max_length=12, choices=Mode.choices, default=Mode.APPOINTS)
-    appointing_body = models.CharField(
+    appointing_body = text.PlainCharField(
         _("udpegende organ"), max_length=150, blank=True, help_text=_("Hvem der udpeger, når KKR indstiller.")
     )
-    recommended_by = models.CharField(_("indstilles af"), max_length=150, blank=True)
+    recommended_by = text.PlainCharField(_("indstilles af"), max_length=150, blank=True)
     position = models.PositiveSmallIntegerField(_("rækkefølge"), default=0)
     previous_seat = models.OneToOneField(
         "self",
@@ -227,7 +228,7 @@ class Appointment(RuleErrorsMixin, models.Model):
     appointed_on = models.DateField(
         _("udpeget den"), null=True, blank=True, help_text=_("Datoen for det udpegende organs beslutning.")
     )
-    note = models.TextField(_("bemærkning"), blank=True)
+    note = text.PlainTextField(_("bemærkning"), max_length=text.NOTE_MAX_LENGTH, blank=True)
 
     history = HistoricalRecords()
     objects = querysets.AppointmentQuerySet.as_manager()

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import copy
 
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.forms.models import BaseInlineFormSet
+from django.forms.models import BaseInlineFormSet, ModelMultipleChoiceField
 from django.utils.translation import gettext as _
+
+from .text import PlainTextFormMixin, normalise_email
 
 
 class RulesInlineFormSet(BaseInlineFormSet):
@@ -107,3 +111,120 @@ class SideEffectsAdminMixin:
                         self.add_error(None, messages)
 
         return TrialSaveForm
+
+
+class UniqueUserEmailFormMixin:
+    """A login's address that another login has, in any case, is refused on the form.
+
+    The database refuses it too (``auth_user_email_lower_unique``, members migration 0007), but
+    there it would be a server error after the form was accepted.
+    """
+
+    def clean_email(self) -> str:
+        email = normalise_email(self.cleaned_data.get("email") or "")
+        users = get_user_model()._default_manager.filter(email__iexact=email)
+        if email and users.exclude(pk=self.instance.pk).exists():
+            raise ValidationError(_("Et andet login har allerede denne e-mailadresse."), code="unique")
+        return email
+
+
+def plain_admin_form(form_class: type, model: type[models.Model]) -> type:
+    """``form_class`` with the portal's text rules (kkr_portal.text) in front of it."""
+    if issubclass(form_class, PlainTextFormMixin):
+        return form_class
+    bases: tuple[type, ...] = (PlainTextFormMixin,)
+    if model is get_user_model() and "email" in form_class.base_fields:
+        bases += (UniqueUserEmailFormMixin,)
+    return type(form_class.__name__, (*bases, form_class), {"__module__": form_class.__module__})
+
+
+class _KeysOnlyAutocompleteMixin:
+    """An autocomplete widget that looks up only submitted values that can be keys.
+
+    Django's own shows a refused form again by looking the submitted ids up, and a forged id
+    that is no number (``1.5`` for an integer key) raises ValueError there (and a number out of
+    the key's range OverflowError on SQLite): a server error
+    instead of the form's own refusal (invalid_choice). Such a value is simply not shown again.
+    """
+
+    def optgroups(self, name, value, attr=None):
+        target = self.field.target_field
+        keys = []
+        for item in value:
+            try:
+                # The key's type, and its range in the database (SQLite cannot even look up a
+                # number over 64 bits: OverflowError).
+                target.run_validators(target.to_python(item))
+            except ValidationError:
+                continue
+            keys.append(item)
+        return super().optgroups(name, keys, attr)
+
+
+class KeysOnlyAutocompleteSelect(_KeysOnlyAutocompleteMixin, AutocompleteSelect):
+    pass
+
+
+class KeysOnlyAutocompleteSelectMultiple(_KeysOnlyAutocompleteMixin, AutocompleteSelectMultiple):
+    pass
+
+
+class KeysInRangeMultipleChoiceField(ModelMultipleChoiceField):
+    """Django's many-to-many choice refuses an id that is no number, but looks up one of more
+    than 64 bits, and SQLite cannot (OverflowError: a server error). Here it is refused first."""
+
+    def _check_values(self, value):
+        meta = self.queryset.model._meta
+        target = meta.get_field(self.to_field_name) if self.to_field_name else meta.pk
+        for item in value if isinstance(value, list | tuple) else []:
+            try:
+                target.run_validators(target.to_python(item))
+            except ValidationError:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": item}
+                ) from None
+        return super()._check_values(value)
+
+
+_KEYS_ONLY = {
+    AutocompleteSelect: KeysOnlyAutocompleteSelect,
+    AutocompleteSelectMultiple: KeysOnlyAutocompleteSelectMultiple,
+}
+
+
+class PlainTextAdminMixin:
+    """Every form of an admin (add, change, inlines, list editing) with the portal's text rules,
+    and choices that refuse a forged id with a message, not a server error.
+
+    The portal's own models have the rules in their fields (kkr_portal.text), so their admin
+    forms follow them already; this mixin brings them to the admins of Django's and allauth's
+    models too (users, groups, e-mail addresses), whose fields know nothing of the rules.
+    """
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        return _keys_only(super().formfield_for_foreignkey(db_field, request, **kwargs))
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        formfield = _keys_only(super().formfield_for_manytomany(db_field, request, **kwargs))
+        if type(formfield) is ModelMultipleChoiceField:
+            formfield.__class__ = KeysInRangeMultipleChoiceField
+        return formfield
+
+    def get_form(self, request, obj=None, **kwargs):
+        return plain_admin_form(super().get_form(request, obj, **kwargs), self.model)
+
+    def get_formset(self, request, obj=None, **kwargs):  # inlines
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = plain_admin_form(formset.form, self.model)
+        return formset
+
+    def get_changelist_formset(self, request, **kwargs):
+        formset = super().get_changelist_formset(request, **kwargs)
+        formset.form = plain_admin_form(formset.form, self.model)
+        return formset
+
+
+def _keys_only(formfield):
+    if formfield is not None and type(formfield.widget) in _KEYS_ONLY:
+        formfield.widget.__class__ = _KEYS_ONLY[type(formfield.widget)]
+    return formfield

@@ -354,6 +354,18 @@ ACCESSIBILITY_STATEMENT_URL = env.str("ACCESSIBILITY_STATEMENT_URL", default="")
 ACCESSIBILITY_CONTACT_EMAIL = env.str("ACCESSIBILITY_CONTACT_EMAIL", default="kl@kl.dk")
 ACCESSIBILITY_CONTACT_PHONE = env.str("ACCESSIBILITY_CONTACT_PHONE", default="+45 3370 3370")
 
+# --- Input ------------------------------------------------------------------------------
+
+# allauth's login, code and password-reset forms with the portal's text rules and limits
+# (kkr_portal.text): invisible and direction-changing characters are refused, codes have a limit.
+ACCOUNT_FORMS = {
+    "login": "members.forms.LoginForm",
+    "request_login_code": "members.forms.RequestLoginCodeForm",
+    "confirm_login_code": "members.forms.ConfirmLoginCodeForm",
+    "reset_password": "members.forms.ResetPasswordForm",
+}
+MFA_FORMS = {"authenticate": "members.forms.AuthenticateForm"}
+
 # --- Privacy ----------------------------------------------------------------------------
 
 # Contact details (e-mail, phone, bio, photo) of people whose last role ended this many days ago

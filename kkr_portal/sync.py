@@ -7,6 +7,8 @@ from typing import Any
 
 from django.db import models
 
+from .text import PLAIN_MODEL_FIELDS
+
 
 class SyncCounter(Counter):
     def summary(self) -> str:
@@ -37,6 +39,7 @@ def sync(
         obj.save()
         counter["created"] += 1
         return obj
+    defaults = {name: _stored(model, name, value) for name, value in defaults.items()}
     changed = [name for name, value in defaults.items() if getattr(obj, name) != value]
     if changed:
         for name in changed:
@@ -47,3 +50,12 @@ def sync(
     else:
         counter["unchanged"] += 1
     return obj
+
+
+def _stored(model: type[models.Model], name: str, value: Any) -> Any:
+    """The value as the field stores it: text fields normalise (kkr_portal.text), so a data file's
+    »2383 2028« is compared as the stored »23 83 20 28«, not seen as a change on every run."""
+    field = model._meta.get_field(name)
+    if isinstance(value, str) and isinstance(field, PLAIN_MODEL_FIELDS):
+        return field.to_python(value)
+    return value

@@ -2,30 +2,36 @@
 
 from __future__ import annotations
 
+from allauth.account import forms as account_forms
+from allauth.mfa.base import forms as mfa_forms
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from kkr_portal.text import PhoneFormField, PlainTextFormMixin
 from reminders.models import ReminderKind
 
 from . import services
 from .models import Meeting
-from .profile import BIO_MAX_LENGTH, PHONE_MAX_LENGTH, validate_phone
+from .profile import BIO_MAX_LENGTH, PHONE_MAX_LENGTH
 
 
-class ContactDetailsForm(forms.Form):
-    """Min side: the signed-in person's own phone, email for reminders and short bio."""
+class ContactDetailsForm(PlainTextFormMixin, forms.Form):
+    """Min side: the signed-in person's own phone, email for reminders and short bio.
 
-    phone = forms.CharField(
+    The text rules (kkr_portal.text) are the model's: the phone is stored as 12 34 56 78 and the
+    address in lower case, so typing the same details another way changes nothing.
+    """
+
+    phone = PhoneFormField(
         label=_("Telefon"),
         max_length=PHONE_MAX_LENGTH,
         required=False,
-        validators=[validate_phone],
         error_messages={"max_length": _("Telefonnummeret må højst have %(limit_value)d tegn.")},
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
     email = forms.EmailField(
         label=_("E-mail til påmindelser"),
@@ -60,12 +66,32 @@ class ContactDetailsForm(forms.Form):
         return {"phone": person.phone, "email": person.email, "bio": person.bio}
 
 
-class MeetingAdminForm(forms.ModelForm):
+class MeetingAdminForm(PlainTextFormMixin, forms.ModelForm):
     """The admin's meeting form: moving a cancelled meeting is refused on the form, not on save."""
 
     class Meta:
         model = Meeting
         fields = ["council", "title", "starts_at", "ends_at", "place", "is_constituent"]
+
+    # A meeting of a KKR (founded 2007) in this century. Without a limit, 1 January of the year 1
+    # in Copenhagen time is before the first representable UTC moment: OverflowError on SQLite.
+    FIRST_YEAR, LAST_YEAR = 2000, 2099
+
+    def clean_starts_at(self):
+        return self._in_our_time("starts_at")
+
+    def clean_ends_at(self):
+        return self._in_our_time("ends_at")
+
+    def _in_our_time(self, name: str):
+        value = self.cleaned_data[name]
+        if value is not None and not self.FIRST_YEAR <= value.year <= self.LAST_YEAR:
+            raise ValidationError(
+                gettext("Mødet skal ligge mellem år %(first)d og %(last)d.")
+                % {"first": self.FIRST_YEAR, "last": self.LAST_YEAR},
+                code="out_of_range",
+            )
+        return value
 
     def _post_clean(self):
         super()._post_clean()
@@ -110,3 +136,42 @@ class ReminderPreferencesForm(forms.Form):
         """The kinds ticked, plus the person's current choice for the kinds the form does not offer
         (a stored opt-out of those is neither dropped nor added by saving the form)."""
         return set(self.cleaned_data["kinds"]) | (set(current) - set(PERSON_REMINDER_KINDS))
+
+
+# --- Login (allauth's forms, named in ACCOUNT_FORMS and MFA_FORMS) ---------------------------
+
+# A login code is 8 characters (allauth writes it as XXXX-XXXX); room for spaces typed around it.
+CODE_MAX_LENGTH = 20
+
+
+def _limit(field: forms.CharField, max_length: int) -> None:
+    """A limit for a field allauth declares without one, in the form and in the page's HTML."""
+    field.max_length = max_length
+    field.validators.append(MaxLengthValidator(max_length))
+    field.widget.attrs["maxlength"] = str(max_length)
+
+
+class LoginForm(PlainTextFormMixin, account_forms.LoginForm):
+    pass
+
+
+class RequestLoginCodeForm(PlainTextFormMixin, account_forms.RequestLoginCodeForm):
+    pass
+
+
+class ResetPasswordForm(PlainTextFormMixin, account_forms.ResetPasswordForm):
+    pass
+
+
+class ConfirmLoginCodeForm(PlainTextFormMixin, account_forms.ConfirmLoginCodeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _limit(self.fields["code"], CODE_MAX_LENGTH)
+
+
+class AuthenticateForm(PlainTextFormMixin, mfa_forms.AuthenticateForm):
+    """The second factor at login: a TOTP or recovery code."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _limit(self.fields["code"], CODE_MAX_LENGTH)

@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from kkr_portal import text
 from kkr_portal.db import ENDS_AFTER_START, RuleErrorsMixin
 from kkr_portal.db import check_constraint as _check
 from kkr_portal.db import no_overlap as _no_overlap
@@ -20,7 +21,7 @@ from .search import PostgresOnlyGinIndex, fold
 class ElectionPeriod(RuleErrorsMixin, models.Model):
     """A municipal election period (valgperiode), e.g. 2022-2025."""
 
-    name = models.CharField(_("navn"), max_length=20, unique=True)
+    name = text.PlainCharField(_("navn"), max_length=20, unique=True)
     starts_on = models.DateField(_("starter"))
     ends_on = models.DateField(_("slutter"))
     election_day = models.DateField(_("valgdag"), null=True, blank=True)
@@ -71,8 +72,8 @@ class Council(RuleErrorsMixin, models.Model):
     """One of the five KKRs (kommunekontaktråd), one per region."""
 
     slug = models.SlugField(_("kort navn"), unique=True)
-    name = models.CharField(_("navn"), max_length=100, unique=True)
-    region_name = models.CharField(_("region"), max_length=100)
+    name = text.PlainCharField(_("navn"), max_length=100, unique=True)
+    region_name = text.PlainCharField(_("region"), max_length=100)
     region_code = models.PositiveSmallIntegerField(_("regionskode"), unique=True)
 
     objects = querysets.CouncilQuerySet.as_manager()
@@ -99,8 +100,8 @@ class Municipality(RuleErrorsMixin, models.Model):
     """One of the 98 municipalities (kommuner), with its official code."""
 
     code = models.PositiveSmallIntegerField(_("kommunekode"), unique=True)
-    name = models.CharField(_("navn"), max_length=60, unique=True)
-    official_name = models.CharField(_("officielt navn"), max_length=80, unique=True)
+    name = text.PlainCharField(_("navn"), max_length=60, unique=True)
+    official_name = text.PlainCharField(_("officielt navn"), max_length=80, unique=True)
     slug = models.SlugField(_("kort navn"), unique=True)
     council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="municipalities", verbose_name=_("KKR"))
 
@@ -135,9 +136,9 @@ class Party(RuleErrorsMixin, models.Model):
         MINORITY = "minority", _("mindretalsparti")
         LOCAL = "local", _("lokalliste")
 
-    letter = models.CharField(_("bogstav"), max_length=2, blank=True)
-    name = models.CharField(_("navn"), max_length=100)
-    short_name = models.CharField(_("kort navn"), max_length=60)
+    letter = text.PlainCharField(_("bogstav"), max_length=2, blank=True)
+    name = text.PlainCharField(_("navn"), max_length=100)
+    short_name = text.PlainCharField(_("kort navn"), max_length=60)
     kind = models.CharField(_("type"), max_length=10, choices=Kind.choices, default=Kind.NATIONAL)
     municipality = models.ForeignKey(
         Municipality,
@@ -193,8 +194,8 @@ class PolicyArea(models.Model):
     """One of the six policy areas (fagområder) the KKRs work on."""
 
     slug = models.SlugField(_("kort navn"), unique=True)
-    name = models.CharField(_("navn"), max_length=60, unique=True)
-    description = models.TextField(_("beskrivelse"))
+    name = text.PlainCharField(_("navn"), max_length=60, unique=True)
+    description = text.PlainTextField(_("beskrivelse"), max_length=text.DESCRIPTION_MAX_LENGTH)
     position = models.PositiveSmallIntegerField(_("rækkefølge"), default=0)
 
     class Meta:
@@ -209,10 +210,10 @@ class PolicyArea(models.Model):
 class TimelineEntry(RuleErrorsMixin, models.Model):
     """A step in KKR's history of task areas, 2006-2026 (shown on /om-kkr/)."""
 
-    period_label = models.CharField(_("periode"), max_length=20)
+    period_label = text.PlainCharField(_("periode"), max_length=20)
     starts_year = models.PositiveSmallIntegerField(_("fra år"))
     ends_year = models.PositiveSmallIntegerField(_("til år"))
-    title = models.CharField(_("opgave"), max_length=200)
+    title = text.PlainCharField(_("opgave"), max_length=200)
     position = models.PositiveSmallIntegerField(_("rækkefølge"), default=0)
 
     constraint_fields = {
@@ -240,17 +241,17 @@ class TimelineEntry(RuleErrorsMixin, models.Model):
 class Person(models.Model):
     """A politician (or anyone else the Blå Bog lists)."""
 
-    name = models.CharField(_("navn"), max_length=150)
-    sort_name = models.CharField(
+    name = text.PlainCharField(_("navn"), max_length=150)
+    sort_name = text.PlainCharField(
         _("sorteringsnavn"), max_length=150, help_text=_("Efternavn først, fx »Jensen, Anne«.")
     )
     slug = models.SlugField(_("kort navn"), max_length=160, unique=True)
     party = models.ForeignKey(
         Party, on_delete=models.PROTECT, null=True, blank=True, related_name="people", verbose_name=_("parti")
     )
-    email = models.EmailField(_("e-mail"), blank=True)
-    phone = models.CharField(_("telefon"), max_length=30, blank=True)
-    bio = models.TextField(_("kort biografi"), blank=True)
+    email = text.LowercaseEmailField(_("e-mail"), blank=True)
+    phone = text.PhoneField(_("telefon"), max_length=30, blank=True)
+    bio = text.PlainTextField(_("kort biografi"), max_length=text.BIO_MAX_LENGTH, blank=True)
     photo = models.ImageField(_("foto"), upload_to="people/", blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -506,10 +507,10 @@ class Meeting(RuleErrorsMixin, models.Model):
         CANCELLED = "cancelled", _("aflyst")
 
     council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("KKR"))
-    title = models.CharField(_("titel"), max_length=200)
+    title = text.PlainCharField(_("titel"), max_length=200)
     starts_at = models.DateTimeField(_("starter"))
     ends_at = models.DateTimeField(_("slutter"))
-    place = models.CharField(_("sted"), max_length=200, blank=True)
+    place = text.PlainCharField(_("sted"), max_length=200, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLANNED)
     is_constituent = models.BooleanField(_("konstituerende møde"), default=False)
     sequence = models.PositiveIntegerField(
@@ -546,7 +547,7 @@ class AgendaItem(RuleErrorsMixin, models.Model):
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_items", verbose_name=_("møde"))
     number = models.PositiveSmallIntegerField(_("nummer"))
-    title = models.CharField(_("titel"), max_length=300)
+    title = text.PlainCharField(_("titel"), max_length=300)
     policy_area = models.ForeignKey(
         PolicyArea,
         on_delete=models.PROTECT,
@@ -555,7 +556,7 @@ class AgendaItem(RuleErrorsMixin, models.Model):
         related_name="agenda_items",
         verbose_name=_("fagområde"),
     )
-    description = models.TextField(_("beskrivelse"), blank=True)
+    description = text.PlainTextField(_("beskrivelse"), max_length=text.DESCRIPTION_MAX_LENGTH, blank=True)
 
     constraint_fields = {"members_agendaitem_unique_number": "number"}
 
@@ -586,11 +587,11 @@ class SecretariatContact(RuleErrorsMixin, models.Model):
         Council, on_delete=models.PROTECT, related_name="secretariat_contacts", verbose_name=_("KKR")
     )
     kind = models.CharField(_("type"), max_length=10, choices=Kind.choices)
-    unit = models.CharField(_("enhed"), max_length=150, help_text=_("Fx »KKR-sekretariat Syddanmark«."))
-    name = models.CharField(_("navn"), max_length=150, blank=True)
-    title = models.CharField(_("stilling"), max_length=100, blank=True)
-    phone = models.CharField(_("telefon"), max_length=30, blank=True)
-    email = models.EmailField(_("e-mail"), blank=True)
+    unit = text.PlainCharField(_("enhed"), max_length=150, help_text=_("Fx »KKR-sekretariat Syddanmark«."))
+    name = text.PlainCharField(_("navn"), max_length=150, blank=True)
+    title = text.PlainCharField(_("stilling"), max_length=100, blank=True)
+    phone = text.PhoneField(_("telefon"), max_length=30, blank=True)
+    email = text.LowercaseEmailField(_("e-mail"), blank=True)
     policy_area = models.ForeignKey(
         PolicyArea,
         on_delete=models.PROTECT,
@@ -671,3 +672,9 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return str(self.person)
+
+
+# allauth finds logins by the lower-case address: the user model (Django's own) stores it so.
+models.signals.pre_save.connect(
+    text.lowercase_user_email, sender=settings.AUTH_USER_MODEL, dispatch_uid="kkr_portal.text.lowercase_user_email"
+)

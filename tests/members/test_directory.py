@@ -97,7 +97,7 @@ def world(frozen_today, period, period_2022, syddanmark, sjaelland, odense, midd
     )
 
     hans = councillor(odense, period, name="Hans Jensen", sort_name="Jensen, Hans")
-    evil = councillor(odense, period, name=HYPERLINK, sort_name="Zzz", email="@evil.example", phone="+4512345678")
+    evil = councillor(odense, period, name=HYPERLINK, sort_name="Zzz", email="@evil.example", phone="+46812345678")
 
     kirsten = councillor(odense, period_2022, name="Kirsten Holm", sort_name="Holm, Kirsten", party=parties["F"])
     appoint(seat_2022, kirsten, day(2022, 3, 1))
@@ -494,7 +494,7 @@ def test_the_export_neutralises_cells_a_spreadsheet_would_run(signed_in, world):
     rows = read_csv(signed_in.get(reverse("blaa_bog_export", args=["csv"]), {"q": "hyperlink"}))
     (evil,) = rows[1:]
     assert evil[0] == f"'{HYPERLINK}"
-    assert evil[6:] == ["'@evil.example", "'+4512345678"]
+    assert evil[6:] == ["'@evil.example", "'+46812345678"]
 
 
 def test_the_export_has_every_page(signed_in, sixty_more):
@@ -533,7 +533,7 @@ def test_the_excel_export_is_a_workbook_with_plain_text_cells(signed_in, world):
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert rows[0][:3] == ["Navn", "Parti", "Kommune"]
     assert [row[0] for row in rows[1:]] == ["Hans Jensen", "Søren Kragh", "Dorte Vang", f"'{HYPERLINK}"]
-    assert rows[4][7] == "'+4512345678"
+    assert rows[4][7] == "'+46812345678"
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
 
 
