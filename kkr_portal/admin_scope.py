@@ -25,6 +25,7 @@ from django.utils.text import capfirst
 from django.utils.translation import ngettext
 
 from . import scoping
+from .admin_forms import PlainTextAdminMixin
 from .admin_history import InlineConcurrencyGuardMixin
 from .admin_io import ExportAdminMixin
 
@@ -213,8 +214,9 @@ class _DeletionPreview:
         return to_delete, model_count, self.perms_needed, protected
 
 
-class CouncilScopedAdmin(_ScopedBase, ExportAdminMixin):
-    """Put first in the bases of every ModelAdmin of the portal (it brings the export, too)."""
+class CouncilScopedAdmin(PlainTextAdminMixin, _ScopedBase, ExportAdminMixin):
+    """Put first in the bases of every ModelAdmin of the portal (it brings the export and the
+    text rules of kkr_portal.text, too)."""
 
     def get_list_filter(self, request):
         return _scoped_list_filter(self.model, super().get_list_filter(request))
@@ -263,7 +265,7 @@ class CouncilScopedAdmin(_ScopedBase, ExportAdminMixin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class CouncilScopedInline(InlineConcurrencyGuardMixin, _ScopedBase):
+class CouncilScopedInline(PlainTextAdminMixin, InlineConcurrencyGuardMixin, _ScopedBase):
     """Put first in the bases of every inline of the portal (it brings the edit-conflict guard)."""
 
     def has_view_permission(self, request, obj=None):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.core import signing
 from django.http import Http404
 from django.template.response import TemplateResponse
+from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -41,6 +42,7 @@ def _recipient_and_kind(token: str) -> tuple[Person | None, str, str]:
 
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
+@cache_control(no_store=True, private=True)  # the page names the address the link belongs to
 def unsubscribe(request, token: str):
     person, email, kind = _recipient_and_kind(token)
     done = request.method == "POST"

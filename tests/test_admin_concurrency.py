@@ -60,13 +60,13 @@ def bo(db):
 
 
 def test_the_later_of_two_saves_is_refused_with_who_and_when(anne, bo, frozen_today):
-    person = factories.PersonFactory(name="Karen Lund", phone="11111111")
+    person = factories.PersonFactory(name="Karen Lund", phone="11 11 11 11")
     first, second = signed_in(anne), signed_in(bo)
     annes_form = open_form(first, Person, person)
     bos_form = open_form(second, Person, person)
 
-    assert save(first, Person, person, annes_form, phone="22222222").status_code == 302
-    response = save(second, Person, person, bos_form, phone="33333333")
+    assert save(first, Person, person, annes_form, phone="22 22 22 22").status_code == 302
+    response = save(second, Person, person, bos_form, phone="33 33 33 33")
 
     assert response.status_code == 200
     assert response.context["adminform"].form.non_field_errors() == [
@@ -74,32 +74,32 @@ def test_the_later_of_two_saves_is_refused_with_who_and_when(anne, bo, frozen_to
     ]
     assert "Ændret af Anne Holm" in response.content.decode()
     person.refresh_from_db()
-    assert person.phone == "22222222"
+    assert person.phone == "22 22 22 22"
     assert person.history.count() == 2
 
 
 def test_a_save_on_a_page_opened_after_the_last_change_goes_through(anne, bo):
-    person = factories.PersonFactory(phone="11111111")
+    person = factories.PersonFactory(phone="11 11 11 11")
     first, second = signed_in(anne), signed_in(bo)
-    assert save(first, Person, person, open_form(first, Person, person), phone="22222222").status_code == 302
+    assert save(first, Person, person, open_form(first, Person, person), phone="22 22 22 22").status_code == 302
 
-    assert save(second, Person, person, open_form(second, Person, person), phone="33333333").status_code == 302
+    assert save(second, Person, person, open_form(second, Person, person), phone="33 33 33 33").status_code == 302
 
     person.refresh_from_db()
-    assert person.phone == "33333333"
+    assert person.phone == "33 33 33 33"
 
 
 def test_saving_twice_from_the_same_open_page_is_refused_the_second_time(anne):
     """The back button or a double submit: the page's own first save makes it stale too."""
-    person = factories.PersonFactory(phone="11111111")
+    person = factories.PersonFactory(phone="11 11 11 11")
     client = signed_in(anne)
     form = open_form(client, Person, person)
-    assert save(client, Person, person, form, phone="22222222").status_code == 302
+    assert save(client, Person, person, form, phone="22 22 22 22").status_code == 302
 
-    response = save(client, Person, person, form, phone="33333333")
+    response = save(client, Person, person, form, phone="33 33 33 33")
 
     assert response.status_code == 200
-    assert Person.objects.get(pk=person.pk).phone == "22222222"
+    assert Person.objects.get(pk=person.pk).phone == "22 22 22 22"
 
 
 def test_a_change_made_by_a_service_without_a_user_is_named_as_the_system(anne, odense, period, frozen_today):
@@ -118,32 +118,32 @@ def test_a_change_made_by_a_service_without_a_user_is_named_as_the_system(anne, 
 
 
 def test_a_forged_version_token_is_refused_and_nothing_is_saved(anne):
-    person = factories.PersonFactory(phone="11111111")
+    person = factories.PersonFactory(phone="11 11 11 11")
     client = signed_in(anne)
     form = open_form(client, Person, person)
 
-    response = save(client, Person, person, {**form, VERSION_FIELD: "ikke-et-tal"}, phone="22222222")
+    response = save(client, Person, person, {**form, VERSION_FIELD: "ikke-et-tal"}, phone="22 22 22 22")
 
     assert response.status_code == 200
     assert response.context["adminform"].form.non_field_errors() == ["Siden er forældet — genindlæs og prøv igen."]
-    assert Person.objects.get(pk=person.pk).phone == "11111111"
+    assert Person.objects.get(pk=person.pk).phone == "11 11 11 11"
 
 
 def test_an_older_token_is_refused_but_the_current_one_is_accepted(anne):
-    person = factories.PersonFactory(phone="11111111")
-    person.phone = "22222222"
+    person = factories.PersonFactory(phone="11 11 11 11")
+    person.phone = "22 22 22 22"
     person.save()
     client = signed_in(anne)
     form = open_form(client, Person, person)
     latest = person.history.order_by("-history_id").first().history_id
     assert form[VERSION_FIELD] == str(latest)
 
-    refused = save(client, Person, person, {**form, VERSION_FIELD: str(latest - 1)}, phone="33333333")
-    accepted = save(client, Person, person, form, phone="44444444")
+    refused = save(client, Person, person, {**form, VERSION_FIELD: str(latest - 1)}, phone="33 33 33 33")
+    accepted = save(client, Person, person, form, phone="44 44 44 44")
 
     assert refused.status_code == 200
     assert accepted.status_code == 302
-    assert Person.objects.get(pk=person.pk).phone == "44444444"
+    assert Person.objects.get(pk=person.pk).phone == "44 44 44 44"
 
 
 def test_the_add_form_carries_no_version_token(anne):
@@ -153,16 +153,16 @@ def test_the_add_form_carries_no_version_token(anne):
 
 def test_a_save_without_a_version_token_is_refused_and_nothing_is_saved(anne):
     """A post that leaves the token out cannot say what it overwrites: it counts as stale."""
-    person = factories.PersonFactory(phone="11111111")
+    person = factories.PersonFactory(phone="11 11 11 11")
     client = signed_in(anne)
     form = open_form(client, Person, person)
     del form[VERSION_FIELD]
 
-    response = save(client, Person, person, form, phone="22222222")
+    response = save(client, Person, person, form, phone="22 22 22 22")
 
     assert response.status_code == 200
     assert response.context["adminform"].form.non_field_errors() == ["Siden er forældet — genindlæs og prøv igen."]
-    assert Person.objects.get(pk=person.pk).phone == "11111111"
+    assert Person.objects.get(pk=person.pk).phone == "11 11 11 11"
 
 
 # --- inline rows ------------------------------------------------------------------------------

@@ -98,7 +98,7 @@ def _confirm(client, preview, url):
 @pytest.fixture
 def people(odense, roskilde, period):
     return {
-        "syd": councillor(odense, period, name="Anne Jensen", email="anne@example.dk", phone="+45 12 34 56 78"),
+        "syd": councillor(odense, period, name="Anne Jensen", email="anne@example.dk", phone="+46 8 123 456 78"),
         "formula": councillor(odense, period, name='=HYPERLINK("http://x")', email="@evil@example.dk"),
         "sja": councillor(roskilde, period, name="Bent Sjælland", email="bent@example.dk"),
     }
@@ -134,7 +134,7 @@ def test_export_cells_a_spreadsheet_would_run_are_neutralised(client_syd, people
     assert formula[1] == '\'=HYPERLINK("http://x")'
     assert formula[3] == "'@evil@example.dk"
     anne = next(row for row in rows if row[1] == "Anne Jensen")
-    assert anne[4] == "'+45 12 34 56 78"
+    assert anne[4] == "'+46 8 123 456 78"
     xlsx = _xlsx_rows(client_syd.get(reverse("admin:members_person_export", args=["xlsx"])))
     cells = [value for row in xlsx for value in row if isinstance(value, str)]
     assert '\'=HYPERLINK("http://x")' in cells

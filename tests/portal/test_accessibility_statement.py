@@ -60,10 +60,12 @@ def test_was_redirects_to_the_portals_own_statement_by_default(client):
     assert client.get(response["Location"]).status_code == 200
 
 
-def test_was_redirects_to_the_configured_address(client, settings):
+@pytest.mark.parametrize("address", ["/was", "/was/", "/WAS"])
+def test_was_redirects_to_the_configured_address(client, settings, address):
+    """As Digitaliseringsstyrelsen writes it, with a slash as people type it, and in capitals."""
     settings.ACCESSIBILITY_STATEMENT_URL = WAS_TOOL
 
-    response = client.get("/was")
+    response = client.get(address)
 
     assert response.status_code == 302
     assert response["Location"] == WAS_TOOL
@@ -184,7 +186,7 @@ def test_the_secretariat_staffs_phone_and_email_are_for_signed_in_users_only(cli
             assert f'href="mailto:{contact.email}"' in signed_in
         if contact.phone:
             assert contact.phone not in anonymous
-            assert f'href="tel:{contact.phone.replace(" ", "")}"' in signed_in
+            assert f'href="tel:+45{contact.phone.replace(" ", "")}"' in signed_in
 
 
 def test_the_statement_says_so_when_no_contacts_are_loaded(client):

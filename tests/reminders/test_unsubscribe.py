@@ -41,6 +41,13 @@ def test_opening_the_link_asks_first_and_changes_nothing(client, url, person):
     assert not ReminderOptOut.objects.exists()
 
 
+def test_neither_the_question_nor_the_answer_is_kept_by_a_browser_or_proxy(client, url):
+    """The page names the person (or the address) the link belongs to."""
+    for response in (client.get(url), client.post(url)):
+        assert "no-store" in response["Cache-Control"]
+        assert "private" in response["Cache-Control"]
+
+
 def test_confirming_turns_off_that_kind_only(client, url, person):
     page = client.post(url)
     assert page.status_code == 200
