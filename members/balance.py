@@ -108,7 +108,7 @@ class Balance:
     @property
     def chart_size(self) -> tuple[float, float]:
         """The chart's width and height in inches (matplotlib's unit; 72 points each in the SVG)."""
-        return CHART_WIDTH, max(2.5, 0.55 * len(self.chart_rows) + 1.4)
+        return CHART_WIDTH, max(2.5, 0.55 * len(self.chart_rows) + 1.8)
 
     @property
     def chart_points(self) -> tuple[int, int]:
@@ -251,7 +251,7 @@ def party_chart_svg(balance: Balance) -> str:
     labels = [f"{row.label} ({row.letter})" if row.letter else row.label for row in rows]
     # Deterministic output (no date, fixed ids): the same data draws the same bytes.
     with matplotlib.rc_context({"svg.hashsalt": "kkr-balance", "svg.fonttype": "path", "font.size": 9}):
-        figure = Figure(figsize=balance.chart_size)
+        figure = Figure(figsize=balance.chart_size, layout="constrained")
         axes = figure.add_subplot()
         positions = range(len(rows))
         bar = 0.27
@@ -267,9 +267,8 @@ def party_chart_svg(balance: Balance) -> str:
         axes.set_xlabel(_("Andel (%)"))
         axes.set_xlim(0, max([100.0 / 4, *(v for _l, values, _c, _o in series for v in values)]) * 1.1)
         axes.spines[["top", "right"]].set_visible(False)
-        axes.legend(loc="lower right", frameon=False)
+        figure.legend(loc="outside lower center", ncols=3, frameon=False)
         axes.set_title(_("%(council)s: partiernes andel") % {"council": balance.council.name})
-        figure.tight_layout()
         out = io.StringIO()
         figure.savefig(out, format="svg", metadata={"Date": None})
     return out.getvalue()
