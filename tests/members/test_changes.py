@@ -141,7 +141,7 @@ def test_new_nominated_appointed_and_ended_appointments_are_listed(signed_in, hi
     assert content.count(">Gammel Udpeget</a>") == 1  # the appointment in October is before the 30 days
 
 
-def test_proposals_and_dropped_proposals_are_never_listed(signed_in, client, settings, history):
+def test_proposals_and_dropped_proposals_are_never_listed(signed_in, settings, history):
     settings.BLAA_BOG_PUBLIC = True
     for reader in (signed_in, Client()):
         content = text(reader.get(reverse("changes")))

@@ -7,12 +7,13 @@ import zoneinfo
 
 import pytest
 import time_machine
+from django.test import Client
 from django.urls import reverse
 
 from agreements.models import Agreement, AgreementKind, Milestone
 from fora import services as fora_services
 from fora.models import Seat
-from members.models import AgendaItem, Municipality, PolicyArea
+from members.models import AgendaItem, Municipality, Party, PolicyArea
 from tests import factories
 from tests.rules_helpers import councillor
 
@@ -90,13 +91,13 @@ def meeting_in(council, area, other_area, *, title: str, days: int):
 
 @pytest.fixture
 def lens_data(syddanmark, sjaelland, period, period_2022, health, social, odense, roskilde):
-    odense_member = councillor(odense, period, name="Anne Hjerte")
+    odense_member = councillor(odense, period, name="Anne Hjerte", party=Party.objects.get(letter="V"))
     roskilde_member = councillor(roskilde, period, name="Bent Sjællandsen")
     proposed = councillor(odense, period, name="Frede Forslag")
     social_member = councillor(odense, period, name="Svend Social")
     fyn = forum_in(syddanmark, health, period, name="Sundhedsklynge Fyn", holder=odense_member, proposed=proposed)
     # A 2022-2025 appointee who sits on until a successor is appointed.
-    carried = councillor(odense, period_2022, name="Karen Overgaard")
+    carried = councillor(odense, period_2022, name="Karen Overgaard", party=Party.objects.get(letter="C"))
     old = factories.SeatFactory(forum=fyn, period=period_2022, label="Medlem 2")
     appoint(old, carried, dt.date(2022, 3, 1))
     factories.SeatFactory(forum=fyn, period=period, label="Medlem 2", position=3, previous_seat=old)
@@ -184,6 +185,18 @@ def test_the_area_page_shows_meetings_with_only_the_items_in_the_area(signed_in,
     assert "Kun socialt" not in content
     assert "Syd oktober: sundhedsaftalen" in recent
     assert "Syd for længe siden" not in content
+
+
+def test_the_public_sees_the_party_of_council_members_only(signed_in, settings, lens_data):
+    settings.BLAA_BOG_PUBLIC = True
+    url = reverse("policy_area_detail", args=["sundhed"])
+
+    public = section(text(Client().get(url)), "fora")
+    members = section(text(signed_in.get(url)), "fora")
+
+    assert 'title="Venstre, Danmarks Liberale Parti"' in public  # Anne sits in Odense's council
+    assert 'title="Det Konservative Folkeparti"' not in public  # Karen's seat ended with 2022-2025
+    assert 'title="Det Konservative Folkeparti"' in members
 
 
 def test_the_kkr_filter_shows_one_kkr_only(signed_in, lens_data):
