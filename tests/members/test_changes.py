@@ -204,6 +204,14 @@ def test_a_bad_date_gets_a_message_on_the_field_and_the_last_30_days(signed_in, 
     assert "Ulla Udpeget" in content
 
 
+def test_a_day_far_ahead_lists_nothing_without_an_error(signed_in, history):
+    response = signed_in.get(reverse("changes"), {"siden": "9999-12-31"})
+
+    assert response.status_code == 200
+    assert "Ingen ændringer i perioden." in text(response)
+    assert signed_in.get(reverse("changes_feed"), {"siden": "9999-12-31"}).status_code == 200
+
+
 def test_an_unknown_kkr_gives_a_message_and_nothing_listed(signed_in, history):
     content = text(signed_in.get(reverse("changes"), {"kkr": "atlantis"}))
 
