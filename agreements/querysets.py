@@ -15,6 +15,9 @@ class AgreementQuerySet(models.QuerySet):
     def for_council(self, council) -> AgreementQuerySet:
         return self.filter(council=council)
 
+    def in_policy_area(self, area) -> AgreementQuerySet:
+        return self.filter(policy_area=area)
+
     def open(self) -> AgreementQuerySet:
         """Cycles that have not been closed."""
         return self.filter(closed_on__isnull=True)

@@ -374,3 +374,8 @@ MFA_FORMS = {"authenticate": "members.forms.AuthenticateForm"}
 # stands again at the next one is still reachable while their new seat is recorded, and the
 # carry-overs and complaints of the period they left are settled.
 PRIVACY_RETENTION_DAYS = env.int("PRIVACY_RETENTION_DAYS", default=5 * 365 + 1)
+
+# --- Balance views ------------------------------------------------------------------------
+
+# /kkr/<slug>/balance/ marks a person holding this many of the KKR's appointments or more.
+BALANCE_MANY_SEATS = env.int("BALANCE_MANY_SEATS", default=3)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import models
-from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import Case, Exists, F, Func, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -265,6 +265,21 @@ class MeetingQuerySet(models.QuerySet):
         since = (now or timezone.now()) - CALENDAR_HISTORY
         return self.filter(ends_at__gte=since).with_agenda().order_by("starts_at", "pk")
 
+    def touching(self, area) -> MeetingQuerySet:
+        """Meetings with at least one agenda item in the policy area."""
+        from .models import AgendaItem
+
+        return self.filter(Exists(AgendaItem.objects.filter(meeting=OuterRef("pk"), policy_area=area)))
+
+    def with_items_in(self, area) -> MeetingQuerySet:
+        """With the council and only the agenda items in the policy area (``area_items``; two queries)."""
+        from .models import AgendaItem
+
+        items = AgendaItem.objects.filter(policy_area=area).order_by("number")
+        return self.select_related("council").prefetch_related(
+            Prefetch("agenda_items", queryset=items, to_attr="area_items")
+        )
+
     def for_person(self, person, on: date | None = None) -> MeetingQuerySet:
         """Meetings of the KKRs the person belongs to or represents (see ``CouncilQuerySet.of_person``)."""
         from .models import Council
@@ -347,3 +362,25 @@ def secretariat_of(council):
     from .models import SecretariatContact
 
     return SecretariatContact.objects.filter(council=council).select_related("policy_area")
+
+
+def policy_area_overview(on: date, now: datetime):
+    """The six policy areas, each with how many active fora, open agreements and meetings not yet
+    over work on it across the five KKRs, in one query (counted in subqueries, so the joins do
+    not multiply each other)."""
+    from agreements.models import Agreement
+    from fora.models import Forum
+
+    from .models import Meeting, PolicyArea
+
+    def count(queryset) -> Subquery:
+        # COUNT as a plain function, not an aggregate: no GROUP BY, one number per area.
+        counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+        return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+    area = OuterRef("pk")
+    return PolicyArea.objects.annotate(
+        forum_count=count(Forum.objects.active_on(on).filter(policy_areas=area)),
+        agreement_count=count(Agreement.objects.open().filter(policy_area=area)),
+        meeting_count=count(Meeting.objects.filter(ends_at__gte=now).exclude(status="cancelled").touching(area)),
+    ).order_by("position", "name")

@@ -36,7 +36,7 @@ from fora.models import Appointment
 from kkr_portal.admin_io import ExportAdminMixin
 from members import calendar, services
 from members import urls as member_urls
-from members.models import AgendaItem, Council, CouncilSeat, Party, Person, SecretariatContact
+from members.models import AgendaItem, Council, CouncilSeat, Party, Person, PolicyArea, SecretariatContact
 from tests import factories
 from tests.rules_helpers import councillor
 
@@ -286,6 +286,17 @@ def public_urls(world: World) -> dict[str, list[str]]:
         "forum_detail": [reverse("forum_detail", args=[world.forum_slug])],
         "agreement_list": [reverse("agreement_list")],
         "agreement_detail": [reverse("agreement_detail", args=[world.agreement_pk])],
+        "policy_area_list": [reverse("policy_area_list")],
+        "policy_area_detail": [
+            reverse("policy_area_detail", args=[area.slug]) + query
+            for area in PolicyArea.objects.all()
+            for query in ("", "?kkr=syddanmark")
+        ],
+        "council_balance": [reverse("council_balance", args=[slug]) for slug in councils],
+        "council_balance_chart": [reverse("council_balance_chart", args=[slug]) for slug in councils],
+        "changes": [reverse("changes"), reverse("changes") + "?siden=2006-01-01"],
+        "changes_feed": [reverse("changes_feed") + "?siden=2006-01-01"],
+        "changes_rss": [reverse("changes_rss") + "?siden=2006-01-01"],
     }
 
 
