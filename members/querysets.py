@@ -20,7 +20,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from .access import party_public
@@ -72,8 +72,9 @@ ORGANISATION_COLUMNS = (
 )
 
 
-def _none(field) -> Value:
-    return Value(None, output_field=field)
+def _none(field) -> Cast:
+    """A typed NULL: PostgreSQL types a bare NULL in a UNION as text, which no date column matches."""
+    return Cast(Value(None), output_field=field)
 
 
 def _text(value: str) -> Value:
