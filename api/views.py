@@ -77,7 +77,9 @@ def persons(request, paging: Query[c.Paging]):
     return c.page(request, c.persons(), paging, c.person_item)
 
 
-@api.get("/persons.csv", response=ERRORS, openapi_extra=_csv_extra("person"), tags=["persons"])
+@api.get(
+    "/persons.csv", response=ERRORS, openapi_extra=_csv_extra("person"), summary="Persons as CSV", tags=["persons"]
+)
 @decorate_view(published)
 def persons_csv(request):
     return c.csv_response("persons", c.CSV_COLUMNS["persons"], map(c.person_item, c.persons().iterator()))
@@ -98,7 +100,13 @@ def organizations(request, filters: Query[c.OrganizationFilters], paging: Query[
     return c.page(request, c.organizations(filters), paging, c.organization_item)
 
 
-@api.get("/organizations.csv", response=ERRORS, openapi_extra=_csv_extra("organization"), tags=["organizations"])
+@api.get(
+    "/organizations.csv",
+    response=ERRORS,
+    openapi_extra=_csv_extra("organization"),
+    summary="Organizations as CSV",
+    tags=["organizations"],
+)
 @decorate_view(published)
 def organizations_csv(request, filters: Query[c.OrganizationFilters]):
     rows = map(c.organization_item, c.organizations(filters))
@@ -115,7 +123,7 @@ def posts(request, filters: Query[c.PostFilters], paging: Query[c.Paging]):
     return c.page(request, c.posts(filters), paging, c.post_item)
 
 
-@api.get("/posts.csv", response=ERRORS, openapi_extra=_csv_extra("post"), tags=["posts"])
+@api.get("/posts.csv", response=ERRORS, openapi_extra=_csv_extra("post"), summary="Posts as CSV", tags=["posts"])
 @decorate_view(published)
 def posts_csv(request, filters: Query[c.PostFilters]):
     return c.csv_response("posts", c.CSV_COLUMNS["posts"], map(c.post_item, c.posts(filters)))
@@ -136,7 +144,13 @@ def memberships(request, filters: Query[c.MembershipFilters], paging: Query[c.Pa
     return c.page(request, c.memberships(filters), paging, c.membership_item)
 
 
-@api.get("/memberships.csv", response=ERRORS, openapi_extra=_csv_extra("membership"), tags=["memberships"])
+@api.get(
+    "/memberships.csv",
+    response=ERRORS,
+    openapi_extra=_csv_extra("membership"),
+    summary="Memberships as CSV",
+    tags=["memberships"],
+)
 @decorate_view(published)
 def memberships_csv(request, filters: Query[c.MembershipFilters]):
     rows = map(c.membership_item, c.memberships(filters))

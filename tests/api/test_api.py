@@ -110,8 +110,11 @@ def test_every_endpoint_answers_with_filters_as_its_schema_says(client, world, s
     assert {row["kind"] for row in page["results"]} == {"council_seat", "kkr_membership", "chairmanship", "appointment"}
 
 
-def test_errors_answer_as_the_schema_says(client, world, schema, settings):
+def test_errors_and_304_answer_as_the_schema_says(client, world, schema, settings):
     assert checked(schema, client.get(API + "persons?limit=0")).status_code == 422
+    assert checked(schema, client.get(API + "posts.csv?date=x")).status_code == 422
+    tag = client.get(API + "organizations")["ETag"]
+    assert checked(schema, client.get(API + "organizations", HTTP_IF_NONE_MATCH=tag)).status_code == 304
     settings.BLAA_BOG_PUBLIC = False
     assert checked(schema, client.get(API + "persons")).status_code == 401
     settings.BLAA_BOG_PUBLIC = True
