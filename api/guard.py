@@ -1,4 +1,4 @@
-"""What every data endpoint of the API does around its read: rate limit, access, ETag.
+"""What every data endpoint of the API does around its read: rate limit, access, conditional GET.
 
 The order matters: the rate limit comes first (an unauthorised or conditional request counts
 too), then access (the Blå Bog's rule), then the conditional GET, which costs one primary-key
@@ -7,6 +7,7 @@ read (the directory's data version) and answers 304 before any of the collection
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import math
 import time
@@ -75,15 +76,22 @@ def rate_limited(request) -> JsonResponse | None:
 # --- Conditional GET ----------------------------------------------------------------------------
 
 
-def etag(request, *args, **kwargs) -> str | None:
-    """The response's tag: the directory's data version (bumped by the database on every write to
-    the directory's tables), the day ("current" and a public party depend on it), the language,
-    the path and the query string. None (no tag) when the version row is missing.
+def _version(request) -> int | None:
+    """The directory's data version, read once per request (the ETag and Last-Modified share it).
 
-    Read before the collection: a write committed in between is served under the older tag and
-    fetched again on the next request, never kept under the newer one.
+    Read before the collection: a write committed in between is served under the older version
+    and fetched again on the next request, never kept under the newer one.
     """
-    version = directory_version()
+    if not hasattr(request, "_kkr_api_version"):
+        request._kkr_api_version = directory_version()
+    return request._kkr_api_version
+
+
+def etag(request, *args, **kwargs) -> str | None:
+    """The response's tag: the data version (bumped by the database on every write to the
+    directory's tables), the day ("current" and a public party depend on it), the language, the
+    path and the query string. None (no tag) when the version row is missing."""
+    version = _version(request)
     if version is None:
         return None
     query = "&".join(sorted(request.GET.urlencode().split("&")))
@@ -91,9 +99,37 @@ def etag(request, *args, **kwargs) -> str | None:
     return hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=16).hexdigest()
 
 
+# How long the moment a version was first seen is kept; after that it is "first seen" again.
+SEEN_TIMEOUT = 7 * 24 * 60 * 60
+
+
+def last_modified(request, *args, **kwargs) -> dt.datetime | None:
+    """When the data as served became true: the moment this version was first seen (the
+    version table keeps a number, not a time; the shared cache keeps the moment), or the
+    day's start if later (the day changes what is current).
+
+    HTTP dates have whole seconds: in the second the version (or the day) began, a later write
+    could share its date, so then there is no Last-Modified (the ETag still holds). A date sent
+    is earlier than this request's second, so any later version gets a later date.
+    """
+    version = _version(request)
+    if version is None:
+        return None
+    now = time.time()
+    key = f"kkr:api:seen:{version}"
+    cache.add(key, now, timeout=SEEN_TIMEOUT)
+    seen = cache.get(key, now)
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+    moment = int(max(seen, midnight))
+    if moment >= int(now):
+        return None
+    return dt.datetime.fromtimestamp(moment, tz=dt.UTC)
+
+
 def published(run):
-    """Wrap an operation's ``run`` (``ninja.decorators.decorate_view``): rate limit, access, ETag."""
-    conditional = condition(etag_func=etag)(run)
+    """Wrap an operation's ``run`` (``ninja.decorators.decorate_view``): rate limit, access,
+    ETag and Last-Modified (Django's ``condition``: If-None-Match, else If-Modified-Since → 304)."""
+    conditional = condition(etag_func=etag, last_modified_func=last_modified)(run)
 
     @wraps(run)
     def wrapper(request, *args, **kwargs):
@@ -106,7 +142,10 @@ def published(run):
             return response
         response = conditional(request, *args, **kwargs)
         if response.status_code not in (200, 304):
-            del response["ETag"]  # Django's condition() tags every GET answer; an error has no version
+            # Django's condition() tags every GET answer; an error has no version.
+            for header in ("ETag", "Last-Modified"):
+                if header in response:
+                    del response[header]
         else:
             # Kept by caches, asked again each time: with the ETag that is one cheap 304.
             audience = {"public": True} if settings.BLAA_BOG_PUBLIC else {"private": True}

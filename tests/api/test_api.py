@@ -14,6 +14,7 @@ import json
 import pytest
 import time_machine
 from django.test import Client
+from django.utils.http import parse_http_date
 from openapi_core import Config, OpenAPI
 from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIResponse
 
@@ -352,6 +353,32 @@ def test_an_unchanged_collection_answers_304_and_a_write_changes_the_etag(
     assert changed.status_code == 200
     assert changed["ETag"] != tag
     assert f"kkr_membership-{membership.pk}" in changed.content.decode()
+
+
+def test_last_modified_answers_if_modified_since_and_moves_with_a_write(client, world, syddanmark, period):
+    """The moment a version was first seen is its Last-Modified; not in its first second (a
+    write in the same second could share it), and never before the day began."""
+    with time_machine.travel(NOW, tick=False) as traveller:
+        assert "Last-Modified" not in client.get(API + "persons")  # first seen in this very second
+        traveller.shift(2)
+        stamp = client.get(API + "persons")["Last-Modified"]
+        assert parse_http_date(stamp) == int(NOW.timestamp())
+        traveller.shift(60)
+        assert client.get(API + "persons", HTTP_IF_MODIFIED_SINCE=stamp).status_code == 304
+        services.add_membership(
+            person=world.appointee,
+            council=syddanmark,
+            period=period,
+            basis="supplementary",
+            started_on=period.starts_on,
+        )
+        assert client.get(API + "persons", HTTP_IF_MODIFIED_SINCE=stamp).status_code == 200
+        traveller.shift(2)
+        assert parse_http_date(client.get(API + "persons")["Last-Modified"]) > parse_http_date(stamp)
+    with time_machine.travel(NOW + dt.timedelta(days=1), tick=False) as traveller:
+        traveller.shift(5)
+        midnight = NOW.replace(hour=0, minute=0, second=0) + dt.timedelta(days=1)
+        assert parse_http_date(client.get(API + "persons")["Last-Modified"]) == int(midnight.timestamp())
 
 
 def test_a_new_day_changes_the_etag(client, world):
