@@ -31,8 +31,9 @@ api = NinjaAPI(
         "The public part of the Blå Bog of Denmark's five KKRs, after the Popolo standard: persons, "
         "organizations (KKRs, municipal councils, fora), posts (the fora's seats) and memberships with "
         "dates. Paged (limit/offset, with next and previous links), conditional (ETag and Last-Modified: "
-        "If-None-Match or If-Modified-Since → 304), rate-limited per client address (429 with Retry-After). Without a public Blå Bog the API "
-        "needs a signed-in session (401 otherwise). Every collection is also a CSV download (<name>.csv)."
+        "If-None-Match or If-Modified-Since → 304), rate-limited per client address (429 with "
+        "Retry-After). Without a public Blå Bog the API needs a signed-in session (401 otherwise). "
+        "Every collection is also a CSV download (<name>.csv)."
     ),
     urls_namespace="api",
     docs_url=None,
