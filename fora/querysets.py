@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import models
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from members.access import party_public
-from members.querysets import today
+from members.querysets import membership_rows, organisation_rows, today
 
 
 class ForumQuerySet(models.QuerySet):
@@ -27,6 +27,18 @@ class ForumQuerySet(models.QuerySet):
 
     def in_policy_area(self, area) -> ForumQuerySet:
         return self.filter(policy_areas=area)
+
+    def as_organisation_rows(self) -> models.QuerySet:
+        """Popolo organisations: the fora, each under the KKR that appoints or nominates to it."""
+        return organisation_rows(
+            self,
+            o_kind=Value("forum", output_field=models.CharField()),
+            o_parent=F("council_id"),
+            o_founded=F("founded_on"),
+            o_dissolved=F("dissolved_on"),
+            o_forum_kind=F("kind__name"),
+            o_website=F("website"),
+        )
 
     def listing(self, on: date) -> ForumQuerySet:
         """The fora list: council, kind and policy areas, and per forum the number of seats in the
@@ -155,6 +167,24 @@ class AppointmentQuerySet(models.QuerySet):
     def for_council(self, council) -> AppointmentQuerySet:
         return self.filter(seat__forum__council=council)
 
+    def as_membership_rows(self) -> models.QuerySet:
+        """Popolo memberships of the fora, on their seats (posts): appointments once appointed.
+        The role is the seat's (member or deputy); the note and the end reason are not columns."""
+        return membership_rows(
+            self.holding(),
+            m_kind=Value("appointment", output_field=models.CharField()),
+            m_pk=F("pk"),
+            m_person=F("person_id"),
+            m_org_kind=Value("forum", output_field=models.CharField()),
+            m_org=F("seat__forum_id"),
+            m_post=F("seat_id"),
+            m_role=F("seat__kind"),
+            m_status=F("status"),
+            m_start=F("starts_on"),
+            m_end=F("ended_on"),
+            m_period=F("seat__period__name"),
+        )
+
     def without_council_seat(self, on: date) -> AppointmentQuerySet:
         """Holders on the day (carry-overs included) who no longer sit in a municipal council of
         the forum's KKR: they are no longer eligible and should be replaced."""
@@ -196,3 +226,7 @@ class SeatQuerySet(models.QuerySet):
 
     def vacant(self) -> SeatQuerySet:
         return self.vacant_on(today())
+
+    def as_posts(self) -> SeatQuerySet:
+        """Popolo posts: the seats with their period, in forum and seat order (one query)."""
+        return self.select_related("period").order_by("forum_id", "period__starts_on", "position", "label", "pk")

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "fora",
     "agreements",
     "reminders",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -158,6 +159,10 @@ ACCOUNT_RATE_LIMITS = {
 # so every visitor would share one count; with N trusted proxies in front, the client is the
 # address the N-th proxy from the end appended to X-Forwarded-For (never one the client sent).
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# The open-data API (/api/v1/): requests per client address per window, counted in the shared
+# cache like the limits above (api.guard); 0 turns the limit off.
+API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=120)
+API_RATE_WINDOW = env.int("API_RATE_WINDOW", default=60)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "KKR Portal"
 # allauth refuses TOTP to users with an unverified address, against someone who signs up with

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("fora.urls")),
     path("", include("agreements.urls")),
     path("", include("reminders.urls")),
+    path("api/v1/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("admin/", include("kkr_portal.admin_views")),  # the index, dashboards, changeover

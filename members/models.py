@@ -105,6 +105,8 @@ class Municipality(RuleErrorsMixin, models.Model):
     slug = models.SlugField(_("kort navn"), unique=True)
     council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="municipalities", verbose_name=_("KKR"))
 
+    objects = querysets.MunicipalityQuerySet.as_manager()
+
     constraint_fields = {"members_municipality_code_three_digits": "code"}
 
     class Meta:

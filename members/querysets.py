@@ -6,8 +6,22 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import models
-from django.db.models import Case, Exists, F, Func, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Case,
+    CharField,
+    DateField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from .access import party_public
@@ -21,6 +35,90 @@ def active_on_q(on: date, *, prefix: str = "") -> Q:
     """Rows whose ``started_on``..``ended_on`` (inclusive, open-ended) contain ``on``."""
     return Q(**{f"{prefix}started_on__lte": on}) & (
         Q(**{f"{prefix}ended_on__isnull": True}) | Q(**{f"{prefix}ended_on__gte": on})
+    )
+
+
+# --- Rows in common shapes, for combining several models in one UNION query (the open-data API) ---
+#
+# Every column is an annotation, named apart from the model's fields and added in one fixed
+# order, so the columns of each part line up in the UNION whatever the model.
+
+MEMBERSHIP_COLUMNS = (
+    "m_kind",  # council_seat, kkr_membership, chairmanship, appointment
+    "m_pk",
+    "m_person",
+    "m_org_kind",  # municipality, kkr, forum
+    "m_org",
+    "m_post",  # a forum seat (appointments only)
+    "m_role",
+    "m_basis",  # a KKR place's basis
+    "m_status",  # an appointment's status
+    "m_substitute_for",  # the KKR membership a substitute stands in for
+    "m_start",
+    "m_end",
+    "m_period",
+)
+
+ORGANISATION_COLUMNS = (
+    "o_kind",  # kkr, municipality, forum
+    "o_pk",
+    "o_name",
+    "o_slug",
+    "o_parent",  # the KKR a municipality or forum belongs to
+    "o_founded",
+    "o_dissolved",
+    "o_forum_kind",
+    "o_website",
+    "o_code",  # a municipality's official code, a KKR's region code
+)
+
+
+def _none(field) -> Cast:
+    """A typed NULL: PostgreSQL types a bare NULL in a UNION as text, which no date column matches."""
+    return Cast(Value(None), output_field=field)
+
+
+def _text(value: str) -> Value:
+    return Value(value, output_field=CharField())
+
+
+def membership_rows(queryset: models.QuerySet, **columns) -> models.QuerySet:
+    """``queryset`` as ``MEMBERSHIP_COLUMNS`` rows; ``columns`` gives each column's expression."""
+    defaults = {
+        "m_post": _none(IntegerField()),
+        "m_basis": _text(""),
+        "m_status": _text(""),
+        "m_substitute_for": _none(IntegerField()),
+        "m_start": F("started_on"),
+        "m_end": F("ended_on"),
+        "m_period": F("period__name"),
+    }
+    expressions = {**defaults, **columns}
+    return (
+        queryset.order_by()
+        .annotate(**{name: expressions[name] for name in MEMBERSHIP_COLUMNS})
+        .values(*MEMBERSHIP_COLUMNS)
+    )
+
+
+def organisation_rows(queryset: models.QuerySet, **columns) -> models.QuerySet:
+    """``queryset`` as ``ORGANISATION_COLUMNS`` rows; ``columns`` gives each column's expression."""
+    defaults = {
+        "o_pk": F("pk"),
+        "o_name": F("name"),
+        "o_slug": F("slug"),
+        "o_parent": _none(IntegerField()),
+        "o_founded": _none(DateField()),
+        "o_dissolved": _none(DateField()),
+        "o_forum_kind": _none(CharField()),
+        "o_website": _text(""),
+        "o_code": _none(IntegerField()),
+    }
+    expressions = {**defaults, **columns}
+    return (
+        queryset.order_by()
+        .annotate(**{name: expressions[name] for name in ORGANISATION_COLUMNS})
+        .values(*ORGANISATION_COLUMNS)
     )
 
 
@@ -51,6 +149,18 @@ class CouncilSeatQuerySet(DatedQuerySet):
     def mayors(self) -> CouncilSeatQuerySet:
         return self.filter(role="mayor")
 
+    def as_membership_rows(self) -> models.QuerySet:
+        """Popolo memberships of municipal councils (member, mayor, deputy mayor)."""
+        return membership_rows(
+            self,
+            m_kind=_text("council_seat"),
+            m_pk=F("pk"),
+            m_person=F("person_id"),
+            m_org_kind=_text("municipality"),
+            m_org=F("municipality_id"),
+            m_role=F("role"),
+        )
+
 
 class KKRMembershipQuerySet(DatedQuerySet):
     def for_council(self, council) -> KKRMembershipQuerySet:
@@ -65,6 +175,20 @@ class KKRMembershipQuerySet(DatedQuerySet):
 
     def substitutes(self) -> KKRMembershipQuerySet:
         return self.filter(role="substitute")
+
+    def as_membership_rows(self) -> models.QuerySet:
+        """Popolo memberships of the KKRs: members (with their basis) and substitutes."""
+        return membership_rows(
+            self,
+            m_kind=_text("kkr_membership"),
+            m_pk=F("pk"),
+            m_person=F("person_id"),
+            m_org_kind=_text("kkr"),
+            m_org=F("council_id"),
+            m_role=F("role"),
+            m_basis=F("basis"),
+            m_substitute_for=F("substitute_for_id"),
+        )
 
     def roster(self, council, on: date) -> KKRMembershipQuerySet:
         """A KKR's members on a day, for its page: person and party, the municipality of their
@@ -124,6 +248,24 @@ class ChairmanshipQuerySet(DatedQuerySet):
             .annotate(person_party_public=party_public("person"))
         )
 
+    def as_membership_rows(self) -> models.QuerySet:
+        """Popolo memberships for the chair and vice-chair posts of the KKRs."""
+        return membership_rows(
+            self,
+            m_kind=_text("chairmanship"),
+            m_pk=F("pk"),
+            m_person=F("person_id"),
+            m_org_kind=_text("kkr"),
+            m_org=F("council_id"),
+            m_role=F("role"),
+        )
+
+
+class MunicipalityQuerySet(models.QuerySet):
+    def as_organisation_rows(self) -> models.QuerySet:
+        """Popolo organisations: the municipal councils, each under its KKR."""
+        return organisation_rows(self, o_kind=_text("municipality"), o_parent=F("council_id"), o_code=F("code"))
+
 
 class PersonQuerySet(models.QuerySet):
     def with_roles(self) -> PersonQuerySet:
@@ -145,6 +287,32 @@ class PersonQuerySet(models.QuerySet):
                 "appointments",
                 queryset=Appointment.objects.select_related("seat__forum__council", "seat__period", "seat__deputy_for"),
             ),
+        )
+
+    def with_held_role(self) -> PersonQuerySet:
+        """People who hold or held a role: a council seat, a KKR place, a chair post, or an
+        appointment once appointed (a proposal or a withdrawn nomination is not a role held).
+        The people the open-data API lists; their roles are its memberships."""
+        from fora.models import Appointment
+
+        from .models import Chairmanship, CouncilSeat, KKRMembership
+
+        person = OuterRef("pk")
+        return self.filter(
+            Exists(CouncilSeat.objects.filter(person=person))
+            | Exists(KKRMembership.objects.filter(person=person))
+            | Exists(Chairmanship.objects.filter(person=person))
+            | Exists(Appointment.objects.holding().filter(person=person))
+        )
+
+    def for_public(self, on: date | None = None) -> PersonQuerySet:
+        """Name and party, and whether the public may see the party on the day (``party_public``),
+        without the contact fields (e-mail, phone, bio, photo): one query, in name order."""
+        return (
+            self.select_related("party")
+            .only("pk", "name", "sort_name", "slug", "party__name", "party__short_name", "party__letter")
+            .annotate(party_public=party_public(on=on))
+            .order_by("sort_name", "name", "pk")
         )
 
     def without_email(self) -> PersonQuerySet:
@@ -301,6 +469,10 @@ class CouncilQuerySet(models.QuerySet):
             status="ended"
         )
         return self.filter(Exists(memberships) | Exists(appointments))
+
+    def as_organisation_rows(self) -> models.QuerySet:
+        """Popolo organisations: the five KKRs."""
+        return organisation_rows(self, o_kind=_text("kkr"), o_code=F("region_code"))
 
     def overview(self) -> CouncilQuerySet:
         """The five KKRs with their size, current chair and vice-chair and next meeting, in one query."""
