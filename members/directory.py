@@ -23,7 +23,7 @@ from kkr_portal import pagecache
 from kkr_portal.spreadsheet import neutralise
 
 from .access import browse_required, can_see_contact_details, directory_people
-from .filters import GROUP_BY_COUNCIL, PAGE_SIZE, DirectoryFilterSet, Entry, build_entries
+from .filters import GROUP_BY_COUNCIL, PAGE_SIZE, DirectoryFilterSet, Entry, Rolle, build_entries
 from .querysets import today
 
 PARTIAL_HEADER = "X-Blaa-Bog"
@@ -136,6 +136,11 @@ def print_view(request):
         data = request.GET.copy()
         data.pop("page", None)
         data["visning"] = GROUP_BY_COUNCIL
+        # Paper is for the KKRs' own people (some 700): without a chosen role, the councils'
+        # 2,500 other members are left out, and the page says so.
+        kkr_only = not data.get("rolle")
+        if kkr_only:
+            data["rolle"] = Rolle.KKR
         filterset = DirectoryFilterSet(data)
         criteria = filterset.criteria()
         entries = _all_entries(filterset, show_contact=show_contact)
@@ -145,7 +150,12 @@ def print_view(request):
             "count": len(entries),
             "notices": filterset.notices(),
             "show_contact": show_contact,
-            "directory_url": _url("blaa_bog", filterset.active_filters()),
+            "kkr_only": kkr_only,
+            # Back to the directory as it was: without the role the print page chose itself.
+            "directory_url": _url(
+                "blaa_bog",
+                {key: value for key, value in filterset.active_filters().items() if not (kkr_only and key == "rolle")},
+            ),
         }
         return {"content": render_to_string("members/directory_print_content.html", context)}, None
 

@@ -98,6 +98,7 @@ class Rolle:
     MEMBER = "member"
     APPOINTEE = "appointee"
     DEPUTY = "deputy"
+    KKR = "kkr"  # any role in a KKR or its fora: the Blå Bog proper, without the councils' other members
 
     CHOICES = [
         (MAYOR, gettext_lazy("Borgmester")),
@@ -106,6 +107,7 @@ class Rolle:
         (MEMBER, gettext_lazy("Medlem af KKR")),
         (APPOINTEE, gettext_lazy("Udpeget til et forum")),
         (DEPUTY, gettext_lazy("Stedfortræder i KKR eller suppleant i et forum")),
+        (KKR, gettext_lazy("Enhver rolle i KKR eller et forum")),
     ]
 
     # role → {kind: condition on that kind's rows}; no role: every kind, unconditionally.
@@ -117,6 +119,7 @@ class Rolle:
         MEMBER: {MEMBERSHIP: Q(role=KKRMembership.Role.MEMBER)},
         APPOINTEE: {APPOINTMENT: Q(seat__kind=Seat.Kind.MEMBER)},
         DEPUTY: {MEMBERSHIP: Q(role=KKRMembership.Role.SUBSTITUTE), APPOINTMENT: Q(seat__kind=Seat.Kind.DEPUTY)},
+        KKR: {MEMBERSHIP: Q(), CHAIR: Q(), APPOINTMENT: Q()},
     }
 
 

@@ -144,8 +144,16 @@ def test_a_changed_person_is_on_the_next_request_of_every_cached_page(signed_in,
         assert "Skrevet uden om ORM" in after
 
 
-def test_a_change_saved_in_the_admin_is_on_the_next_request(signed_in, superuser, odense, period, frozen_today):
+def test_a_change_saved_in_the_admin_is_on_the_next_request(
+    signed_in, superuser, syddanmark, odense, period, frozen_today
+):
+    from members import services
+
     person = councillor(odense, period, name="Karen Lund", phone="11 11 11 11")
+    services.add_membership(  # on the print page, which lists the KKRs' own people
+        person=person, council=syddanmark, period=period, basis="supplementary", started_on=period.starts_on
+    )
+    assert "Karen Lund" in page(signed_in, "blaa_bog_print")
     assert "11 11 11 11" in page(signed_in, "person_detail", person.slug)
     assert "Karen Lund" in page(signed_in, "blaa_bog")
 
@@ -224,9 +232,16 @@ def test_a_meeting_a_year_over_leaves_the_cached_feed(signed_in, syddanmark):
 
 
 @pytest.mark.parametrize("name", ["person_detail", "blaa_bog", "blaa_bog_print"])
-def test_a_visitor_never_gets_the_page_cached_for_a_member_nor_the_reverse(client, settings, odense, period, name):
+def test_a_visitor_never_gets_the_page_cached_for_a_member_nor_the_reverse(
+    client, settings, syddanmark, odense, period, name
+):
+    from members import services
+
     settings.BLAA_BOG_PUBLIC = True
     person = councillor(odense, period, name="Kontakt Personsen", phone="12 34 56 78")
+    services.add_membership(  # on the print page, which lists the KKRs' own people
+        person=person, council=syddanmark, period=period, basis="supplementary", started_on=period.starts_on
+    )
     Person.objects.filter(pk=person.pk).update(email="kontakt@odense.example")
     args = [person.slug] if name == "person_detail" else []
     member = factories.PersonFactory(user=factories.UserFactory(email="m@example.dk"))
@@ -339,6 +354,34 @@ def test_the_print_page_follows_the_directorys_filters(signed_in, syddanmark, sj
 
     assert "Fynbo" in html
     assert "Sjællænder" not in html
+
+
+def test_the_print_page_lists_the_kkrs_own_people_unless_another_role_is_chosen(
+    signed_in, syddanmark, odense, period, frozen_today
+):
+    """Paper is for the KKRs' people: a councillor with no role in a KKR or forum is left out
+    (and the page says so), unless a role is chosen; the link back keeps the directory as it was."""
+    from members import services
+
+    member = councillor(odense, period, name="Kkr Medlem")
+    services.add_membership(
+        person=member, council=syddanmark, period=period, basis="supplementary", started_on=period.starts_on
+    )
+    councillor(odense, period, name="Kun Byråd")
+    mayor = factories.PersonFactory(name="Borg Mester")
+    services.record_mayor(person=mayor, municipality=odense, period=period, started_on=period.starts_on)
+
+    default = signed_in.get(reverse("blaa_bog_print")).content.decode()
+    mayors = signed_in.get(reverse("blaa_bog_print"), {"rolle": "mayor"}).content.decode()
+
+    assert "Kkr Medlem" in default
+    assert "Borg Mester" in default  # an ex officio member
+    assert "Kun Byråd" not in default
+    assert "Kommunalbestyrelsesmedlemmer uden en sådan rolle er udeladt" in default
+    assert f'href="{reverse("blaa_bog")}"' in default
+    assert "Borg Mester" in mayors
+    assert "Kkr Medlem" not in mayors
+    assert "udeladt" not in mayors
 
 
 def test_the_agenda_of_a_cached_feed_follows_a_new_agenda_item(signed_in, syddanmark):
