@@ -25,6 +25,15 @@ class ReadOnlyAdmin:
     def has_delete_permission(self, request, obj=None):
         return False
 
+    # Another KKR's row answers 404 like a missing one, before the permission says 403.
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._ensure_visible(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        self._ensure_visible(request, object_id)
+        return super().delete_view(request, object_id, extra_context)
+
 
 @admin.register(ElectionResult)
 class ElectionResultAdmin(CouncilScopedAdmin, ReadOnlyAdmin, admin.ModelAdmin):

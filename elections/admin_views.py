@@ -162,6 +162,9 @@ def composition_view(request, slug: str, period: int):
         return render(DecisionForm(plan=plan))
     if not may_decide:
         raise PermissionDenied
+    if request.POST.get("token") != plan.token:
+        # Checked before the numbers: they were decided against another calculation.
+        return render(DecisionForm(plan=plan), stale=[services.STALE_MESSAGE])
     form = DecisionForm(request.POST, plan=plan)
     if not form.is_valid():
         return render(form)

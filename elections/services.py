@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kkr_portal import scoping
 from members.models import Council, CouncilSeat, ElectionPeriod, KKRMembership, Party
@@ -17,6 +18,11 @@ from members.models import Council, CouncilSeat, ElectionPeriod, KKRMembership, 
 from . import composition as calc
 from .importing import ReadResult
 from .models import ElectionResult, PartyVotes, SupplementarySeats
+
+STALE_MESSAGE = gettext_lazy(
+    "Valgresultatet, borgmestrene eller de besluttede pladser er ændret, siden beregningen blev vist "
+    "(fx af en kollega). Intet er gemt. Se den nye beregning igennem, og anvend den igen."
+)
 
 
 class StaleComposition(ValidationError):
@@ -184,12 +190,7 @@ def apply_composition(
     Council.objects.select_for_update().filter(pk=council.pk).first()
     plan = plan_composition(council=council, period=period)
     if plan is None or plan.token != expected_token:
-        raise StaleComposition(
-            _(
-                "Valgresultatet, borgmestrene eller de besluttede pladser er ændret, siden beregningen blev vist "
-                "(fx af en kollega). Intet er gemt. Se den nye beregning igennem, og anvend den igen."
-            )
-        )
+        raise StaleComposition(str(STALE_MESSAGE))
     errors = check_decisions(plan, decisions)
     if errors:
         raise ValidationError(errors)

@@ -16,7 +16,9 @@ from elections.composition import PartyInput, calculate
 
 
 def party(letter: str, votes: int, mayors: int = 0, *, seat: bool = True) -> PartyInput:
-    return PartyInput(key=letter, name=f"Parti {letter}", letter=letter, votes=votes, has_council_seat=seat, mayors=mayors)
+    return PartyInput(
+        key=letter, name=f"Parti {letter}", letter=letter, votes=votes, has_council_seat=seat, mayors=mayors
+    )
 
 
 def supplementary(composition) -> dict[str, int]:
@@ -219,7 +221,9 @@ regions = st.integers(min_value=1, max_value=30).flatmap(
     lambda municipalities: st.tuples(
         st.just(municipalities),
         st.lists(
-            st.tuples(st.integers(min_value=0, max_value=200_000), st.integers(min_value=0, max_value=5), st.booleans()),
+            st.tuples(
+                st.integers(min_value=0, max_value=200_000), st.integers(min_value=0, max_value=5), st.booleans()
+            ),
             min_size=1,
             max_size=8,
         ).filter(lambda rows: sum(mayors for _votes, mayors, _seat in rows) <= municipalities),
