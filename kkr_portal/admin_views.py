@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
+from elections import services as election_services
 from fora import changeover
 from fora.models import Appointment, Seat
 from members.models import Chairmanship, Council, CouncilSeat, ElectionPeriod, KKRMembership
@@ -106,6 +107,10 @@ def changeover_view(request, slug: str):
     title = _("Skift til ny valgperiode: %(council)s") % {"council": council}
 
     def render(template: str, **context):
+        if template == "admin/kkr/changeover_preview.html":
+            # The new period's supplementary seats (elections), shown as seats to fill.
+            context["seats_period"] = context["period"]
+            context["seats_to_fill"] = election_services.seats_to_fill(council=council, period=context["period"])
         return TemplateResponse(request, template, _admin_context(request, title, council=council, **context))
 
     if request.method != "POST":
@@ -174,6 +179,8 @@ def changeover_done(request, slug: str):
             council=council,
             period=period,
             links=_result_links(result),
+            seats_period=period,
+            seats_to_fill=election_services.seats_to_fill(council=council, period=period),
         ),
     )
 

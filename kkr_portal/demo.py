@@ -373,11 +373,13 @@ STAFF_MAINTAINS = {
     ],
     "fora": ["forum", "seat", "appointment"],
     "agreements": ["agreement", "milestone", "municipalapproval"],
+    "elections": ["electionresult", "supplementaryseats"],
 }
 STAFF_VIEWS = {
     "members": ["electionperiod", "council", "municipality", "party", "policyarea", "timelineentry"],
     "fora": ["forumkind"],
     "agreements": ["agreementkind"],
+    "elections": ["partyvotes"],
     # The opt-outs are superuser-only (kkr_portal.scoping.SUPERUSER_ONLY).
     "reminders": ["reminderrule"],
 }

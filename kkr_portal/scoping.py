@@ -42,6 +42,9 @@ COUNCIL_PATHS: dict[str, str] = {
     "agreements.milestone": "agreement__council",
     "agreements.municipalapproval": "milestone__agreement__council",
     "reminders.delivery": "council",
+    "elections.electionresult": "council",
+    "elections.partyvotes": "result__council",
+    "elections.supplementaryseats": "council",
 }
 PERSON = "members.person"
 # The roles that tie a person to a council: (model label, lookup path to the council).

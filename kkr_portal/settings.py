@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "fora",
     "agreements",
     "reminders",
+    "elections",
     "api",
 ]
 

@@ -28,6 +28,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("admin/", include("kkr_portal.admin_views")),  # the index, dashboards, changeover
+    path("admin/", include("elections.admin_views")),  # the KKR's composition: import, calculation
     path("admin/", admin.site.urls),
 ]
 if settings.DEBUG:

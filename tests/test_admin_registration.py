@@ -18,6 +18,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalChanges
 
 from agreements.models import Agreement, AgreementKind, Milestone, MunicipalApproval
+from elections.models import ElectionResult, PartyVotes, SupplementarySeats
 from fora.models import Appointment, Forum, ForumKind, Seat
 from members.models import (
     AgendaItem,
@@ -43,7 +44,7 @@ pytestmark = pytest.mark.django_db
 
 staff_client = rules_helpers.staff_client
 
-PORTAL_APPS = ["members", "fora", "agreements", "reminders"]
+PORTAL_APPS = ["members", "fora", "agreements", "reminders", "elections"]
 REGISTERED = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
 PORTAL_REGISTERED = [(model, model_admin) for model, model_admin in REGISTERED if model._meta.app_label in PORTAL_APPS]
 
@@ -188,6 +189,38 @@ def _delivery(n: int) -> Delivery:
     )
 
 
+def _election_result(n: int) -> ElectionResult:
+    return ElectionResult(
+        council=Council.objects.get(slug="syddanmark"),
+        period=ElectionPeriod.objects.get(name="2026-2029"),
+        source_name=f"valg-{n}.csv",
+    )
+
+
+def _party_votes(n: int) -> PartyVotes:
+    result = _election_result(n)
+    result.save()
+    return PartyVotes(
+        result=result, municipality=Municipality.objects.get(code=461), party=Party.objects.get(letter="A"), votes=n
+    )
+
+
+def _supplementary_seats(n: int) -> SupplementarySeats:
+    result = _election_result(n)
+    result.save()
+    # One row per party and period: a period of its own each time.
+    period = _period(n)
+    period.save()
+    return SupplementarySeats(
+        council=result.council,
+        period=period,
+        party=Party.objects.get(letter="A"),
+        result=result,
+        computed_seats=1,
+        decided_seats=1,
+    )
+
+
 # One row of each portal model; ``n`` is unique per call. Council is missing on purpose:
 # there are exactly five KKRs (region codes 1081-1085), so 30 of them cannot exist.
 ROW_BUILDERS: dict[type, Callable[[int], object]] = {
@@ -230,6 +263,9 @@ ROW_BUILDERS: dict[type, Callable[[int], object]] = {
     StaffAssignment: lambda n: StaffAssignment(
         user=factories.UserFactory(is_staff=True), council=Council.objects.get(slug="syddanmark")
     ),
+    ElectionResult: _election_result,
+    PartyVotes: _party_votes,
+    SupplementarySeats: _supplementary_seats,
 }
 NOT_PINNED = {Council}
 PINNED = [(model, ROW_BUILDERS[model]) for model, _admin in PORTAL_REGISTERED if model in ROW_BUILDERS]

@@ -26,6 +26,7 @@ from django.utils.translation import gettext
 from import_export.admin import ImportMixin
 
 from agreements.models import Agreement, AgreementKind, Milestone, MunicipalApproval
+from elections.models import ElectionResult, PartyVotes, SupplementarySeats
 from fora import services as fora_services
 from fora.models import Appointment, Forum, Seat
 from kkr_portal import scoping
@@ -41,6 +42,7 @@ from members.models import (
     KKRMembership,
     Meeting,
     Municipality,
+    Party,
     Person,
     SecretariatContact,
     StaffAssignment,
@@ -54,7 +56,7 @@ NOT_A_VALID_CHOICE = (
     "Marker en gyldig valgmulighed. Det valg, du har foretaget, er ikke blandt de tilgængelige valgmuligheder."
 )
 
-PORTAL_APPS = {"members", "fora", "agreements", "reminders"}
+PORTAL_APPS = {"members", "fora", "agreements", "reminders", "elections"}
 REGISTERED = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
 PORTAL = [(model, model_admin) for model, model_admin in REGISTERED if model._meta.app_label in PORTAL_APPS]
 # Rows that belong to a KKR (scoping.COUNCIL_PATHS, and people): another KKR's are out of reach.
@@ -108,7 +110,14 @@ def _rows_of(council: Council, municipality: Municipality, period, tag: str) -> 
         requires_every_council=True,
     )
     occasion_at = dt.datetime(2026, 12, 7, 10, 0, tzinfo=dt.UTC)
+    result = ElectionResult.objects.create(council=council, period=period, source_name=f"valg-{tag}.csv")
+    party = Party.objects.get(letter="A")
     return {
+        ElectionResult: result,
+        PartyVotes: PartyVotes.objects.create(result=result, municipality=municipality, party=party, votes=100),
+        SupplementarySeats: SupplementarySeats.objects.create(
+            council=council, period=period, party=party, result=result, computed_seats=1, decided_seats=1
+        ),
         Council: council,
         Municipality: municipality,
         Person: councillor,

@@ -1013,7 +1013,7 @@ class TestReminderOptOut:
 
 # --- every admin add page, posted without its required links ---------------------------------
 
-PORTAL_APPS = ("members", "fora", "agreements", "reminders")
+PORTAL_APPS = ("members", "fora", "agreements", "reminders", "elections")
 ADD_PAGES = sorted(
     (
         (model, model_admin)

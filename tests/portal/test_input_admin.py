@@ -29,10 +29,10 @@ pytestmark = pytest.mark.django_db
 
 staff_client = rules_helpers.staff_client
 
-PORTAL_APPS = ["members", "fora", "agreements", "reminders"]
+PORTAL_APPS = ["members", "fora", "agreements", "reminders", "elections"]
 # The apps whose models' fields carry the text rules (reminders' addresses are written by the
 # reminder services; its admin gets the rules from PlainTextAdminMixin).
-TEXT_RULE_APPS = ["members", "fora", "agreements"]
+TEXT_RULE_APPS = ["members", "fora", "agreements", "elections"]
 INVISIBLE = "Teksten indeholder et usynligt tegn eller et styretegn"
 ANGSTROM_ONE, ANGSTROM_TWO = "\u00c5", "A\u030a"
 
