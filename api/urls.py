@@ -17,6 +17,8 @@ app_name = "api"
 def _json_method_errors(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
+        if request.method == "HEAD":
+            return _head(view, request, *args, **kwargs)
         response = view(request, *args, **kwargs)
         if isinstance(response, HttpResponseNotAllowed):
             allowed = response["Allow"]
@@ -27,6 +29,20 @@ def _json_method_errors(view):
         return response
 
     return wrapper
+
+
+def _head(view, request, *args, **kwargs):
+    """HEAD is GET without the body (RFC 9110 § 9.3.2): ninja routes GET only, so the GET is
+    answered and its body dropped, its headers (ETag, Content-Length, rate limit) kept."""
+    request.method = "GET"
+    try:
+        response = view(request, *args, **kwargs)
+    finally:
+        request.method = "HEAD"
+    if not response.streaming:
+        response["Content-Length"] = str(len(response.content))
+        response.content = b""
+    return response
 
 
 @csrf_exempt  # never reached by anything but GET and HEAD; others get the JSON 405, not a CSRF page

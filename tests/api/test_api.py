@@ -210,6 +210,18 @@ def test_only_get_is_allowed_and_csrf_does_not_come_into_it(world):
             assert "read-only" in response.json()["detail"]
 
 
+def test_head_answers_as_get_without_the_body(signed_in, world):
+    for url in [API, *DATA_URLS]:
+        got = signed_in.get(url)
+        head = signed_in.head(url)
+        assert head.status_code == 200, url
+        assert head.content == b"", url
+        assert head["Content-Type"] == got["Content-Type"], url
+        if url != API:  # the index is no collection: no ETag
+            assert head["ETag"] == got["ETag"], url
+            assert head["Content-Length"] == str(len(got.content)), url
+
+
 def test_an_unknown_path_is_a_json_404(client):
     response = client.get(API + "people")
     assert response.status_code == 404
