@@ -131,9 +131,10 @@ def reminder_message(delivery: Delivery, occasion: Occasion) -> EmailMultiAltern
 
 
 # A meeting's .ics is the same for every member it goes to (a hundred or more in a row): it is
-# built once per version of the meeting as read for this message (its row, its KKR, its agenda
-# and their policy areas), not once per recipient. Kept a few minutes at most, so its DTSTAMP
-# (when the file was made) stays recent; a handful of meetings per worker process.
+# built once per version of the meeting as read for this message (its row, its KKR, and a digest
+# of its agenda and their policy areas: ``querysets.recheck``), not once per recipient, and the
+# agenda itself is read only to build it. Kept a few minutes at most, so its DTSTAMP (when the
+# file was made) stays recent; a handful of meetings per worker process.
 ICS_CACHE_SECONDS = 300
 ICS_CACHE_SIZE = 16
 _ics_cache: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
@@ -143,15 +144,19 @@ _ics_lock = threading.Lock()  # a worker may run its tasks on threads
 def _meeting_ics(meeting) -> bytes:
     from members.calendar import meeting_ics
 
-    items = agenda(meeting)
-    key = _version(meeting, meeting.council, *items, *(item.policy_area for item in items))
+    digest = getattr(meeting, "agenda_digest", None)
+    if digest is None:
+        # A meeting read without the digest: its agenda rows are the version.
+        items = agenda(meeting)
+        digest = _version(*items, *(item.policy_area for item in items))
+    key = _version(meeting, meeting.council) + digest
     now = time.monotonic()
     with _ics_lock:
         cached = _ics_cache.get(key)
         if cached is not None and cached[0] > now:
             _ics_cache.move_to_end(key)
             return cached[1]
-    # Loads the meeting with its agenda once more (calendar.with_agenda): once per version.
+    # Loads the meeting with its agenda (calendar.with_agenda): once per version.
     ics = meeting_ics(meeting)
     with _ics_lock:
         _ics_cache[key] = (now + ICS_CACHE_SECONDS, ics)

@@ -8,6 +8,7 @@ what is due, and again when the send task checks, just before sending, that it s
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -15,8 +16,9 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import models
-from django.db.models import CharField, DateField, Exists, OuterRef, Q, Value
+from django.db import connection, models
+from django.db.models import CharField, DateField, Exists, OuterRef, Q, Subquery, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from .choices import DeliveryStatus, ReminderAudience, ReminderKind
@@ -181,15 +183,95 @@ def due_occasions(rules: Iterable[ReminderRule], now: dt.datetime) -> list[tuple
 
 def current_occasion(kind: str, pk: int) -> Occasion | None:
     """The occasion as it is now, or ``None`` if it is gone, cancelled, completed or ended."""
+    row = _current(kind).filter(pk=pk).first()
+    return row and _OCCASION[kind](row)
+
+
+def _current(kind: str) -> models.QuerySet:
+    """The occasions of the kind that are still live, with what a reminder's email shows: a
+    meeting with its KKR (its agenda only as a digest, for the .ics: ``emails``)."""
     if kind == ReminderKind.MEETING:
-        # With its KKR for the email; its agenda only for the .ics (emails: ``agenda``).
-        row = _meetings().select_related("council").filter(pk=pk).first()
-        return row and _meeting_occasion(row)
-    if kind == ReminderKind.MILESTONE:
-        row = _milestones().filter(pk=pk).first()
-        return row and _milestone_occasion(row)
-    row = _term_ends().filter(pk=pk).first()
-    return row and _term_end_occasion(row)
+        meetings = _meetings().select_related("council")
+        digest = _agenda_digest()
+        return meetings if digest is None else meetings.annotate(agenda_digest=digest)
+    return _milestones() if kind == ReminderKind.MILESTONE else _term_ends()
+
+
+_OCCASION = {
+    ReminderKind.MEETING: _meeting_occasion,
+    ReminderKind.MILESTONE: _milestone_occasion,
+    ReminderKind.TERM_END: _term_end_occasion,
+}
+# The occasion's KKR, from its row: who is told depends on it.
+_COUNCIL = {
+    ReminderKind.MEETING: "council_id",
+    ReminderKind.MILESTONE: "agreement__council_id",
+    ReminderKind.TERM_END: "seat__forum__council_id",
+}
+
+
+def _agenda_digest() -> RawSQL:
+    """A digest of every column of the meeting's agenda items and their policy areas (what its
+    .ics shows beside the meeting and its KKR), for the meeting's own query on PostgreSQL: equal
+    digests mean equal agendas, so the send task reads the agenda only when the .ics has to be
+    built anew. Raw SQL, as a row's text (``ROW(…)::text``) has no ORM form and the expression
+    spelt out column by column cost more to compile than reading the agenda.
+
+    Elsewhere (SQLite, the tests' default) ``None``: the agenda is read instead.
+    """
+    from members.models import AgendaItem, Meeting, PolicyArea
+
+    if connection.vendor != "postgresql":
+        return None
+    quote = connection.ops.quote_name
+    item, area, meeting = (quote(model._meta.db_table) for model in (AgendaItem, PolicyArea, Meeting))
+    # Identifiers from the models' own metadata; no values.
+    sql = (
+        f"SELECT COALESCE(string_agg(md5(ROW(i.*, a.*)::text), '' ORDER BY i.{quote('number')}), '') "  # noqa: S608
+        f"FROM {item} i LEFT JOIN {area} a ON a.{quote('id')} = i.{quote('policy_area_id')} "
+        f"WHERE i.{quote('meeting_id')} = {meeting}.{quote('id')}"
+    )
+    return RawSQL(sql, (), output_field=models.TextField())  # noqa: S611 - no values in it
+
+
+def recheck(delivery) -> tuple[Occasion | None, str | None]:
+    """The delivery's occasion as it is now (``None``: gone, cancelled, completed or ended) and
+    the address its recipient would be planned with now (``None``: not any more: opted out, no
+    email, no longer a member or contact, or outside the occasion's audience). One query.
+
+    The recipient is looked up for the day of the occasion as planned: if the occasion has moved,
+    the caller skips the delivery whatever the answer.
+    """
+    kind = delivery.occasion_type
+    to_person = delivery.recipient_id is not None
+    day = delivery.occasion_at.astimezone(COPENHAGEN).date() if to_person else None
+    recipient = Value(delivery.recipient_id) if to_person else Value(delivery.email)
+    row = (
+        _current(kind)
+        .filter(pk=delivery.occasion_id)
+        .alias(recipient=recipient)
+        .annotate(recipient_email=_current_address(kind, day))
+        .first()
+    )
+    if row is None:
+        return None, None
+    occasion = _OCCASION[kind](row)
+    wanted = MEMBERS if to_person else SECRETARIAT
+    return occasion, row.recipient_email if wanted in _audience(delivery.rule, occasion) else None
+
+
+@functools.lru_cache(maxsize=64)
+def _current_address(kind: str, day: dt.date | None) -> Subquery:
+    """For ``recheck``: the address of the person (on ``day``), or the secretariat address, that
+    the outer query names as ``recipient``, if the occasion's KKR has them as a recipient of the
+    kind. Built once per kind and day: the subquery cost more to build than to run, and the
+    recipient is a value of the outer query, so one serves every delivery of a meeting."""
+    council = OuterRef(_COUNCIL[kind])
+    if day is not None:
+        rows = _member_rows(kind, day).filter(council_id=council, person_id=OuterRef("recipient"))
+        return Subquery(rows.order_by().values("person__email")[:1])
+    rows = _contact_rows(kind).filter(council_id=council, email=OuterRef("recipient"))
+    return Subquery(rows.order_by().values("email")[:1])
 
 
 def _audience(rule, occasion: Occasion) -> frozenset[str]:
@@ -201,18 +283,12 @@ def _audience(rule, occasion: Occasion) -> frozenset[str]:
 Recipient = tuple[int | None, str]
 
 
-def recipients(
-    rule: ReminderRule, occasion: Occasion, *, person_id: int | None = None, address: str | None = None
-) -> set[Recipient]:
-    """``(person id, email)`` for everyone the rule tells about the occasion (see
-    ``recipients_of``); only the person ``person_id``, or only the secretariat ``address``, if
-    given: the send task re-checks one recipient, not the whole KKR."""
-    return recipients_of([(rule, occasion)], person_id=person_id, address=address)[0]
+def recipients(rule: ReminderRule, occasion: Occasion) -> set[Recipient]:
+    """``(person id, email)`` for everyone the rule tells about the occasion (see ``recipients_of``)."""
+    return recipients_of([(rule, occasion)])[0]
 
 
-def recipients_of(
-    due: Sequence[tuple[ReminderRule, Occasion]], *, person_id: int | None = None, address: str | None = None
-) -> list[set[Recipient]]:
+def recipients_of(due: Sequence[tuple[ReminderRule, Occasion]]) -> list[set[Recipient]]:
     """For each ``(rule, occasion)``, ``(person id, email)`` for everyone the rule tells about it;
     at most two queries for all of them (members, secretariat contacts), however many occasions.
 
@@ -222,19 +298,19 @@ def recipients_of(
     not been unsubscribed from this kind; they are the named consultants who own the KKR's
     deadlines and appointments, kept current by the secretariat itself, whereas staff logins
     (``StaffAssignment``) include KL's central administrators and temporary accounts. They are
-    not people in the portal (person ``None``).
+    not people in the portal (person ``None``). ``recheck`` asks the same of one delivery.
     """
     # Who is told depends on the kind (opt-outs), the KKR and, for members, the day alone.
     member_days: dict[tuple[str, dt.date], set[int]] = defaultdict(set)
     secretariats: dict[str, set[int]] = defaultdict(set)
     audiences = [_audience(rule, occasion) for rule, occasion in due]
     for (rule, occasion), audience in zip(due, audiences, strict=True):
-        if MEMBERS in audience and address is None:
+        if MEMBERS in audience:
             member_days[rule.kind, occasion.day].add(occasion.council_id)
-        if SECRETARIAT in audience and person_id is None:
+        if SECRETARIAT in audience:
             secretariats[rule.kind].add(occasion.council_id)
-    members = _members(member_days, person_id)
-    contacts = _secretariat_contacts(secretariats, address)
+    members = _members(member_days)
+    contacts = _secretariat_contacts(secretariats)
     found = []
     for (rule, occasion), audience in zip(due, audiences, strict=True):
         wanted: set[Recipient] = set()
@@ -253,25 +329,37 @@ def _union(branches: list[models.QuerySet]) -> Iterable[tuple]:
     return branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
 
 
-def _members(
-    days: dict[tuple[str, dt.date], set[int]], person_id: int | None
-) -> dict[tuple[str, dt.date, int], set[Recipient]]:
-    """``(kind, day, KKR) -> {(person id, email)}``: one branch per kind and day, one query."""
+def _member_rows(kind: str, day: dt.date) -> models.QuerySet:
+    """Memberships of anyone holding a place in a KKR on the day, with an email address, who has
+    not turned the kind off: the members a reminder of the kind goes to."""
     from members.models import KKRMembership
 
     from .models import ReminderOptOut
 
+    opted_out = ReminderOptOut.objects.filter(person=OuterRef("person"), kind=kind)
+    return KKRMembership.objects.active_on(day).exclude(person__email="").filter(~Exists(opted_out))
+
+
+def _contact_rows(kind: str) -> models.QuerySet:
+    """KKR secretariat contacts with an email address not unsubscribed from the kind."""
+    from members.models import SecretariatContact
+
+    from .models import ReminderOptOut
+
+    # Addresses compare without case: the link unsubscribes the address, however it is typed.
+    opted_out = ReminderOptOut.objects.filter(person__isnull=True, kind=kind, email__iexact=OuterRef("email"))
+    return (
+        SecretariatContact.objects.filter(kind=SecretariatContact.Kind.KKR_SECRETARIAT)
+        .exclude(email="")
+        .filter(~Exists(opted_out))
+    )
+
+
+def _members(days: dict[tuple[str, dt.date], set[int]]) -> dict[tuple[str, dt.date, int], set[Recipient]]:
+    """``(kind, day, KKR) -> {(person id, email)}``: one branch per kind and day, one query."""
     branches = []
     for (kind, day), council_ids in days.items():
-        opted_out = ReminderOptOut.objects.filter(person=OuterRef("person"), kind=kind)
-        rows = (
-            KKRMembership.objects.filter(council_id__in=sorted(council_ids))
-            .active_on(day)
-            .exclude(person__email="")
-            .filter(~Exists(opted_out))
-        )
-        if person_id is not None:
-            rows = rows.filter(person_id=person_id)
+        rows = _member_rows(kind, day).filter(council_id__in=sorted(council_ids))
         branches.append(
             rows.order_by().values_list(
                 Value(kind, output_field=CharField()),
@@ -287,25 +375,11 @@ def _members(
     return found
 
 
-def _secretariat_contacts(kinds: dict[str, set[int]], address: str | None) -> dict[tuple[str, int], set[Recipient]]:
+def _secretariat_contacts(kinds: dict[str, set[int]]) -> dict[tuple[str, int], set[Recipient]]:
     """``(kind, KKR) -> {(None, email)}``: one branch per kind, one query."""
-    from members.models import SecretariatContact
-
-    from .models import ReminderOptOut
-
     branches = []
     for kind, council_ids in kinds.items():
-        # Addresses compare without case: the link unsubscribes the address, however it is typed.
-        opted_out = ReminderOptOut.objects.filter(person__isnull=True, kind=kind, email__iexact=OuterRef("email"))
-        rows = (
-            SecretariatContact.objects.filter(
-                council_id__in=sorted(council_ids), kind=SecretariatContact.Kind.KKR_SECRETARIAT
-            )
-            .exclude(email="")
-            .filter(~Exists(opted_out))
-        )
-        if address is not None:
-            rows = rows.filter(email=address)
+        rows = _contact_rows(kind).filter(council_id__in=sorted(council_ids))
         branches.append(rows.order_by().values_list(Value(kind, output_field=CharField()), "council_id", "email"))
     found: dict[tuple[str, int], set[Recipient]] = defaultdict(set)
     for kind, council_id, email in _union(branches):

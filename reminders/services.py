@@ -230,24 +230,22 @@ def _still_due(delivery: Delivery, now: dt.datetime) -> tuple[querysets.Occasion
 
     A person is re-checked by who they are, not by the address planned: the row is then sent to
     their current address (``email`` is updated to it). A secretariat contact is their address.
+    The occasion and the recipient are read in one query (``querysets.recheck``).
     """
     if not delivery.rule.is_active:
         return None, "Reglen er slået fra."
-    occasion = querysets.current_occasion(delivery.occasion_type, delivery.occasion_id)
+    occasion, current = querysets.recheck(delivery)
     if occasion is None:
         return None, "Anledningen findes ikke længere, er aflyst, gennemført eller ophørt."
     if occasion.at != delivery.occasion_at:
         return None, "Anledningen er flyttet; påmindelsen for det nye tidspunkt planlægges for sig."
     if occasion.at <= now:
         return None, "Anledningen er overstået."
-    if delivery.recipient_id is not None:
-        wanted = querysets.recipients(delivery.rule, occasion, person_id=delivery.recipient_id)
-        current = next((email for person_id, email in wanted if person_id == delivery.recipient_id), None)
-        if current is None:
+    if current is None:
+        if delivery.recipient_id is not None:
             return None, "Personen skal ikke længere have påmindelsen (fravalgt, uden e-mail eller ikke længere med)."
-        delivery.email = current
-    elif (None, delivery.email) not in querysets.recipients(delivery.rule, occasion, address=delivery.email):
         return None, "Adressen skal ikke længere have påmindelsen (frameldt eller ikke længere kontakt)."
+    delivery.email = current
     return occasion, ""
 
 

@@ -11,7 +11,7 @@ from django.core import mail
 from django.utils import translation
 from icalendar import Calendar
 
-from members.models import Council, Meeting
+from members.models import AgendaItem, Council, Meeting, PolicyArea
 from reminders import emails, services, tasks
 from reminders.models import Delivery
 from tests.factories import AgendaItemFactory
@@ -114,6 +114,30 @@ def test_the_ics_of_each_reminder_shows_the_meeting_as_it_is_when_sent(meeting, 
     name, text = shown
     assert text not in str(first[name])
     assert text in str(second[name])
+
+
+def rename_policy_area(item, _other) -> str:
+    PolicyArea.objects.filter(pk=item.policy_area_id).update(name="Nyt fagområde")
+    return "Nyt fagområde"
+
+
+def move_to_policy_area(item, other) -> str:
+    AgendaItem.objects.filter(pk=item.pk).update(policy_area=other)
+    return other.name
+
+
+@pytest.mark.parametrize("change", [rename_policy_area, move_to_policy_area], ids=["renamed", "another"])
+def test_the_ics_shows_the_policy_area_of_an_agenda_item_as_it_is_when_sent(meeting, change):
+    first, other = PolicyArea.objects.order_by("pk")[:2]
+    item = AgendaItemFactory(meeting=meeting, number=1, title="Punkt", policy_area=first)
+    with time_machine.travel(WEEK_BEFORE, tick=False):
+        services.plan_deliveries()
+        tasks.send_delivery(Delivery.objects.get(email="anne@example.dk").pk)
+        shown = change(item, other)
+        tasks.send_delivery(Delivery.objects.get(email="bo@example.dk").pk)
+    before, after = (str(ics_event(message)["description"]) for message in mail.outbox)
+    assert shown not in before
+    assert shown in after
 
 
 def test_members_of_one_meeting_get_the_same_ics(meeting):
