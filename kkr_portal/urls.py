@@ -2,7 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from . import accessibility, auth, views
@@ -16,9 +16,9 @@ admin.site.logout = auth.admin_logout
 
 urlpatterns = [
     path("", views.home, name="home"),
-    # The address Digitaliseringsstyrelsen prescribes, also as typed with a slash or in capitals.
+    # The address Digitaliseringsstyrelsen prescribes, and as typed with a slash.
     path("was", accessibility.was, name="was"),
-    re_path(r"^[wW][aA][sS]/?$", accessibility.was),
+    path("was/", accessibility.was),
     path("tilgaengelighed/", accessibility.statement, name="accessibility_statement"),
     path("", include("members.urls")),
     path("", include("fora.urls")),
