@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from functools import cached_property
 
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.templatetags.admin_list import result_list
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.core.paginator import InvalidPage
@@ -118,9 +119,8 @@ class CachedChangeList(ChangeList):
         self.full_result_count = None
         if self.model_admin.show_full_result_count:
             self.full_result_count = pagecache.cached(
-                "admin-count",
+                "admin-total",
                 self._request_parts,
-                [],
                 version=self._version,
                 build=lambda: (self.root_queryset.count(), None),
             )
@@ -132,8 +132,6 @@ class CachedChangeList(ChangeList):
             try:
                 self._page = paginator.page(self.page_num).object_list
             except InvalidPage:
-                from django.contrib.admin.options import IncorrectLookupParameters
-
                 raise IncorrectLookupParameters from None
         self.show_full_result_count = self.model_admin.show_full_result_count
         self.show_admin_actions = not self.show_full_result_count or bool(self.full_result_count)

@@ -9,7 +9,6 @@ so this process keeps them, keyed exactly on those (a changed permission is a di
 
 from __future__ import annotations
 
-import copy
 import time
 
 from django.contrib import admin
@@ -39,8 +38,9 @@ class PortalAdminSite(admin.AdminSite):
         if apps is None:
             apps = super().get_app_list(request)
             navigation.set(key, apps, time.time() + MAX_AGE)
-        # A page may add to its app list; the kept one stays as built.
-        return copy.deepcopy(apps)
+        # A page may change its app list; the kept one stays as built (the dicts are copied, the
+        # strings and model classes in them are never changed).
+        return [{**app, "models": [dict(model) for model in app["models"]]} for app in apps]
 
 
 def nav_sidebar(request, app_list) -> str:
