@@ -6,16 +6,20 @@ search, ordering, page, popup) and who asks. So for a GET, ``CachedChangeList`` 
 
 - the number of rows the filters and the search select (one entry per query string without page
   and ordering), so a later page or another ordering does not count again;
-- the HTML of the result table (``{% result_list %}``), with the number of rows it shows.
+- the HTML of the result table (``{% result_list %}``), with the number of rows it shows;
+- the search bar, the action bars, the pagination and the filters (``{% changelist_part %}``),
+  which show the counts, the query and the choices (the filters' choices are cached too, in
+  ``admin_scope.ScopedRelatedFieldListFilter``).
 
-Both are keyed on the directory's data version (bumped by database triggers on every write to
+All are keyed on the directory's data version (bumped by database triggers on every write to
 the directory's tables, staff assignments included: ``kkr_portal.versioning``), the day, the
 language and the user: their id, their superuser/staff/active flags, their permissions on the
 model and the actions offered to them. Two users never share an entry, so no KKR's rows can reach
 another KKR's staff, and a superuser's list is never a staff user's.
 
-Nothing per-request is cached: the CSRF token, the action form, messages and the user's name are
-outside the result table and rendered on every request as before. Only models of the versioned
+Nothing per-request is cached: the CSRF token, the messages and the user's name are outside every
+cached part and rendered on every request as before (the action bar holds the user's actions,
+which are in the key, and no token: the change list form's token is rendered outside it). Only models of the versioned
 apps are cached (their writes bump the version), and never with ``list_editable`` (the table holds
 a formset) or for anything but GET/HEAD (a request that writes must not read its old version).
 """
@@ -69,8 +73,9 @@ class _PageRows(Sequence):
 
 
 class CachedChangeList(ChangeList):
-    """Subclasses read the page's rows in ``read_rows(page)`` (Django's sliced queryset, by default
-    evaluated as is)."""
+    """Subclasses may read the page's rows their own way in ``read_rows()`` (from ``self._page``,
+    Django's sliced queryset, by default evaluated as is). The template
+    ``admin/kkr/cached_change_list.html`` shows the cached parts."""
 
     _version: int | None = None
     _page = None
