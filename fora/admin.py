@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import quote
-from django.contrib.admin.views.main import ChangeList
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -12,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kkr_portal import admin_filters
+from kkr_portal.admin_cache import CachedChangeList
 from kkr_portal.admin_forms import RulesInlineFormSet
 from kkr_portal.admin_history import HistoryAdmin
 from kkr_portal.admin_io import ImportAdminMixin
@@ -111,8 +111,9 @@ def appointment_search(term: str) -> Q:
     return condition
 
 
-class AppointmentChangeList(ChangeList):
-    """The change list at the cost of its page of rows, not of the whole table."""
+class AppointmentChangeList(CachedChangeList):
+    """The change list at the cost of its page of rows, not of the whole table (and, warm, of
+    neither: the count and the rendered rows are cached, kkr_portal.admin_cache)."""
 
     def get_results(self, request):
         super().get_results(request)
@@ -121,18 +122,7 @@ class AppointmentChangeList(ChangeList):
             # a filtered page does not count the whole table a second time).
             self.full_result_count = self.result_count
 
-    # Django assigns the page's queryset to ``result_list``; the rows are read when first used.
-    @property
-    def result_list(self):
-        if self._rows is None:
-            self._rows = self._read(self._page)
-        return self._rows
-
-    @result_list.setter
-    def result_list(self, page):
-        self._page, self._rows = page, None
-
-    def _read(self, page):
+    def read_rows(self):
         """The page in two steps: which rows (their ids), then the rows with their related rows.
 
         The first query joins only what the filters and the ordering need and sorts narrow rows;
@@ -140,6 +130,7 @@ class AppointmentChangeList(ChangeList):
         may hash all 100,000 people to find a filtered page's hundred, and a sort on a column or
         a late page sorts the whole table's wide rows on disk.
         """
+        page = self._page
         if self.list_editable:
             return page  # the edit formset needs the queryset itself
         ids = list(page.values_list("pk", flat=True))
@@ -188,6 +179,9 @@ class AppointmentAdmin(CouncilScopedAdmin, ImportAdminMixin, HistoryAdmin):
 
     def get_changelist(self, request, **kwargs):
         return AppointmentChangeList
+
+    # The result table comes from the change list's cache (kkr_portal.admin_cache).
+    change_list_template = "admin/kkr/cached_change_list.html"
 
     def get_search_results(self, request, queryset, search_term):
         # Without a term the bases only scope the rows (CouncilScopedAdmin); the term narrows them.

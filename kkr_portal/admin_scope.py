@@ -24,7 +24,7 @@ from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import ngettext
 
-from . import scoping
+from . import admin_cache, pagecache, scoping
 from .admin_forms import PlainTextAdminMixin
 from .admin_history import InlineConcurrencyGuardMixin
 from .admin_io import ExportAdminMixin
@@ -35,9 +35,25 @@ class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
 
     def field_choices(self, field, request, model_admin):
         related = field.related_model
+        version = pagecache.request_version(request) if admin_cache.versioned(related) else None
+        if version is None:
+            return self._field_choices(field, request, model_admin)
+        # The choices (a query per filter, on every page of the list) follow the data and the
+        # user's KKRs, so they are cached like the rows (kkr_portal.admin_cache).
+        return pagecache.cached(
+            "admin-filter-choices",
+            model_admin.model._meta.label_lower,
+            self.field_path,
+            admin_cache.user_key(request.user),
+            version=version,
+            build=lambda: (self._field_choices(field, request, model_admin), None),
+        )
+
+    def _field_choices(self, field, request, model_admin):
+        related = field.related_model
         user = request.user
         if scoping.sees_everything(user) or scoping.rule_for(related) == "reference":
-            return super().field_choices(field, request, model_admin)
+            return list(super().field_choices(field, request, model_admin))
         ordering = self.field_admin_ordering(field, request, model_admin)
         visible = scoping.scope(related._default_manager.all(), user).values("pk")
         return field.get_choices(include_blank=False, ordering=ordering, limit_choices_to=Q(pk__in=visible))

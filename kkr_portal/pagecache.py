@@ -62,7 +62,7 @@ class LocalParts:
     @staticmethod
     def _size(value: Any) -> int:
         if isinstance(value, dict):
-            return sum(len(part) for part in value.values())
+            return sum(LocalParts._size(part) for part in value.values())
         return len(value) if isinstance(value, str | bytes) else sys.getsizeof(value)
 
     def get(self, key: str) -> Any:
@@ -116,13 +116,30 @@ def _timeout(valid_until: dt.datetime | None) -> int:
     return min(MAX_AGE, int((ends - now).total_seconds()))
 
 
-def cached(name: str, *parts: Any, build: Callable[[], tuple[Any, dt.datetime | None]]) -> Any:
+def request_version(request) -> int | None:
+    """The data version for everything one GET request caches, read once; None (no caching) for
+    any other method: a request that writes must not go on reading parts of the version before."""
+    if request.method not in ("GET", "HEAD"):
+        return None
+    if not hasattr(request, "_kkr_directory_version"):
+        request._kkr_directory_version = directory_version()
+    return request._kkr_directory_version
+
+
+_READ = object()
+
+
+def cached(
+    name: str, *parts: Any, build: Callable[[], tuple[Any, dt.datetime | None]], version: int | object | None = _READ
+) -> Any:
     """The value ``build()`` returns (with the moment it stops being true, or None), cached.
 
     ``parts`` are what the value depends on besides data, day and language — the URL's
     arguments, normalised filters, the audience. ``build`` must not depend on anything else.
+    ``version`` is the data version read earlier in the request (``request_version``), if any.
     """
-    version = directory_version()
+    if version is _READ:
+        version = directory_version()
     if version is None:
         return build()[0]
     key = _key(name, parts, version)

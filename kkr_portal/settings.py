@@ -26,7 +26,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 BLAA_BOG_PUBLIC = env.bool("BLAA_BOG_PUBLIC", default=False)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "kkr_portal.admin_site.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -219,8 +219,10 @@ def test_an_export_takes_the_same_number_of_queries_for_3_and_30_rows(
     client_syd.get(url)  # the session and the content types are read once
     with CaptureQueriesContext(connection) as small:
         assert client_syd.get(url).status_code == 200
+    queries = len(small.captured_queries)
     _appointments(27, odense, period)
-    with django_assert_num_queries(len(small.captured_queries)):
+    client_syd.get(url)  # the filters' choices are cached again (kkr_portal.admin_cache), as for 3 rows
+    with django_assert_num_queries(queries):
         response = client_syd.get(url)
     assert len(_csv_rows(response)) > 30
 

@@ -8,6 +8,7 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -15,6 +16,7 @@ from django.urls import reverse
 from fora import services
 from fora.admin import AppointmentAdmin
 from fora.models import Appointment, Seat
+from kkr_portal.pagecache import local_parts
 from members import services as member_services
 from members.models import CouncilSeat
 from tests import factories, rules_helpers
@@ -122,9 +124,18 @@ def _count(client, params) -> int:
     return len(queries.captured_queries)
 
 
-def _counts(client, variants) -> dict[str, int]:
+def _cold_count(client, params) -> int:
+    """The queries of a page not in the cache (kkr_portal.admin_cache): the count, the rows and the
+    filters' choices are read."""
+    cache.clear()
+    local_parts.clear()
+    return _count(client, params)
+
+
+def _counts(client, variants, *, warm=False) -> dict[str, int]:
     client.get(CHANGELIST)  # the session and the content types are read once
-    return {name: _count(client, params) for name, params in variants.items()}
+    count = _count if warm else _cold_count
+    return {name: count(client, params) for name, params in variants.items()}
 
 
 def _shown(client, params) -> int:
@@ -137,13 +148,18 @@ def test_the_change_list_takes_as_many_queries_for_many_rows_as_for_few(request,
     variants = _variants(period, syddanmark)
     add_rounds(1)
     few = _counts(client, variants)
+    few_warm = _counts(client, variants, warm=True)
     shown_few = {name: _shown(client, params) for name, params in variants.items()}
     add_rounds(7)
     many = _counts(client, variants)
+    many_warm = _counts(client, variants, warm=True)
     shown_many = {name: _shown(client, params) for name, params in variants.items()}
     # Each variant shows more rows the second time, so a query per row would show.
     assert all(shown_many[name] > shown_few[name] for name in variants), (shown_few, shown_many)
     assert many == few
+    assert many_warm == few_warm
+    # Warm, the page is the session's queries and the data version: no count, no rows, no choices.
+    assert all(warm < cold for warm, cold in zip(many_warm.values(), many.values(), strict=True))
 
 
 @pytest.mark.parametrize("user", ["client_syd", "client_admin"], ids=["staff", "superuser"])
@@ -152,9 +168,14 @@ def test_a_later_page_takes_as_many_queries_as_the_first(request, add_rounds, us
     with mock.patch.object(AppointmentAdmin, "list_per_page", 10):
         add_rounds(3)  # 21 rows for staff: the third page has one
         client.get(CHANGELIST)
-        first = _count(client, {})
-        later = {page: _count(client, {"p": page}) for page in ("2", "3")}
+        first = _cold_count(client, {})
+        later = {page: _cold_count(client, {"p": page}) for page in ("2", "3")}
+        for page in ("1", "2", "3"):
+            client.get(CHANGELIST, {"p": page})  # into the cache
+        first_warm = _count(client, {"p": "1"})
+        later_warm = {page: _count(client, {"p": page}) for page in ("2", "3")}
     assert later == {"2": first, "3": first}
+    assert later_warm == {"2": first_warm, "3": first_warm}
 
 
 def test_the_change_list_shows_every_row_of_the_page(client_syd, add_rounds):
