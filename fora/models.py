@@ -73,6 +73,8 @@ class Forum(RuleErrorsMixin, models.Model):
         ordering = ["council__name", "name"]
         verbose_name = _("forum")
         verbose_name_plural = _("fora")
+        # The appointment change list is ordered by the forum's name (migrations 0003 and 0005).
+        indexes = [models.Index(fields=["name"], name="fora_forum_name")]
         constraints = [
             _check(
                 "fora_forum_dissolved_after_founded",

@@ -554,5 +554,8 @@ def policy_area_overview(on: date, now: datetime):
     return PolicyArea.objects.annotate(
         forum_count=count(Forum.objects.active_on(on).filter(policy_areas=area)),
         agreement_count=count(Agreement.objects.open().filter(policy_area=area)),
-        meeting_count=count(Meeting.objects.filter(ends_at__gte=now).exclude(status="cancelled").touching(area)),
+        # touching() looks from inside its own subquery: the area is two levels out from there.
+        meeting_count=count(
+            Meeting.objects.filter(ends_at__gte=now).exclude(status="cancelled").touching(OuterRef(area))
+        ),
     ).order_by("position", "name")

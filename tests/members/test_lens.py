@@ -142,6 +142,16 @@ def test_the_index_lists_the_six_policy_areas_with_their_counts_across_the_five_
     assert "2 fora" in health
     assert "2 åbne aftaler" in health
     assert "2 kommende møder" in health
+    # Each area counts its own meetings (the count is a subquery in a subquery: a reference to the
+    # wrong level would count by a meeting's id instead).
+    social_start = content.index("/omraader/social/")
+    social = content[social_start : content.index("<li", social_start)]
+    assert "3 kommende møder" in social
+    others = PolicyArea.objects.exclude(slug__in=["sundhed", "social"])
+    for slug in others.values_list("slug", flat=True):
+        start = content.index(f"/omraader/{slug}/")
+        entry = content[start : content.find("<li", start)]
+        assert "0 kommende møder" in entry, slug
 
 
 def test_the_area_page_shows_agreements_with_their_next_deadline_across_all_kkrs(signed_in, lens_data):
