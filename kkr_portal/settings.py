@@ -111,7 +111,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The rendered Blå Bog parts (kkr_portal/pagecache.py) and allauth's rate limits. Production
 # sets CACHE_URL=redis://…, shared by every gunicorn worker; the default is per process, which
 # is right for `make run` (one web process).
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://kkr-portal")}
+CACHES = {
+    "default": env.cache_url("CACHE_URL", default="locmemcache://kkr-portal"),
+    # The site chrome's fixed parts (the menu, the footer: {% cache %} in templates/includes/),
+    # the same for everyone of a language and audience: each process keeps its own copy, with no
+    # round trip to a shared cache.
+    "chrome": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kkr-portal-chrome"},
+}
 # Sessions are read from a shared cache (written through to the database, so a restarted cache
 # logs nobody out); a per-process cache would let a session ended in one process live on in another.
 SHARED_CACHE = "redis" in CACHES["default"]["BACKEND"].lower()

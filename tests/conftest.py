@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection
 
@@ -48,10 +49,12 @@ def redis_url() -> str | None:
 def _empty_cache():
     """Every test starts with an empty cache: a test database rolled back to an earlier version
     number must not meet pages cached by another test (kkr_portal.pagecache)."""
-    cache.clear()
+    for alias in settings.CACHES:
+        caches[alias].clear()
     local_parts.clear()
     yield
-    cache.clear()
+    for alias in settings.CACHES:
+        caches[alias].clear()
     local_parts.clear()
 
 

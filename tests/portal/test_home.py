@@ -211,3 +211,24 @@ def test_the_signed_in_front_page_query_count_does_not_grow_with_the_agenda(
         response = client.get(reverse("home"))
 
     assert len(response.context["next_meetings"]) == min(size, 5)
+
+
+def test_the_menu_kept_per_process_follows_the_audience_and_the_language(client):
+    """The menu and footer are kept per language and audience ({% cache %} in templates/includes):
+    a visitor's copy never reaches a member, nor the Danish one an English reader."""
+    visitor = client.get(reverse("home")).content.decode()
+    client.force_login(factories.UserFactory(email="menu@example.dk"))
+    member = client.get(reverse("home")).content.decode()
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    english = client.get(reverse("home")).content.decode()
+    client.logout()
+    visitor_again = client.get(reverse("home")).content.decode()
+
+    my_page = f'href="{reverse("my_page")}"'
+    assert my_page not in visitor
+    assert my_page in member
+    assert ">Min side<" in member
+    assert ">My page<" in english
+    assert "Ændringer i Blå Bog" in member
+    assert "Ændringer i Blå Bog" not in english
+    assert my_page not in visitor_again
