@@ -16,7 +16,8 @@ from __future__ import annotations
 from django.apps import apps
 from django.db import connections
 
-DIRECTORY_APPS = ("members", "fora", "agreements")
+# elections: the balance page (members/balance.py) shows the imported votes.
+DIRECTORY_APPS = ("members", "fora", "agreements", "elections")
 VERSION_TABLE = "kkr_portal_directoryversion"
 TRIGGER = "kkr_directory_changed"
 FUNCTION = "kkr_directory_changed"

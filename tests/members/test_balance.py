@@ -12,6 +12,7 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
+from elections.models import ElectionResult, PartyVotes
 from fora import services as fora_services
 from members import services
 from members.balance import council_balance
@@ -25,10 +26,10 @@ NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=CPH)
 TODAY = NOW.date()
 
 SIGNED_IN = 2
-# The council; appointments, municipalities, voting members, council seats by party.
-BALANCE_QUERIES = SIGNED_IN + 1 + 4
-# Drawn: the data version, the council and the four; cached: the data version only.
-CHART_QUERIES = SIGNED_IN + 1 + 1 + 4
+# The council; appointments, municipalities, voting members, council seats by party, votes by party.
+BALANCE_QUERIES = SIGNED_IN + 1 + 5
+# Drawn: the data version, the council and the five; cached: the data version only.
+CHART_QUERIES = SIGNED_IN + 1 + 1 + 5
 CACHED_CHART_QUERIES = SIGNED_IN + 1
 
 
@@ -152,8 +153,9 @@ def test_parties_are_compared_with_the_members_and_the_council_seats_and_the_pag
     assert cells(row(parties, "Socialdemokratiet"))[1:] == ["1 (20 %)", "1 (50 %)", "2 (50 %)", "-30"]
     assert cells(row(parties, "Konservative"))[1:] == ["1 (20 %)", "0 (0 %)", "0 (0 %)", "+20"]
     assert cells(row(parties, "I alt"))[1:4] == ["5", "2", "4"]
-    assert "Portalen har ikke valgresultaterne" in parties
+    assert "Der er ikke importeret et valgresultat" in parties
     assert "kommunalbestyrelsesmandaterne i regionens kommuner" in parties
+    assert "Andel af stemmerne" not in parties
 
 
 def test_the_public_does_not_learn_the_party_of_someone_outside_a_council(client, settings, balance_data):
@@ -248,3 +250,127 @@ def test_the_balance_page_query_count_does_not_grow_with_the_appointments(
         response = signed_in.get(reverse("council_balance", args=["syddanmark"]))
     assert council_balance(syddanmark, TODAY, signed_in=True).appointment_total == 5 + extra
     assert response.status_code == 200
+
+
+# --- with an imported election result ---------------------------------------------------------
+
+
+def import_votes(council, period, votes: dict[str, dict[str, int]], *, imported_at=NOW, name="kv.csv"):
+    """An imported result: votes per municipality name and party letter."""
+    result = ElectionResult.objects.create(council=council, period=period, source_name=name, imported_at=imported_at)
+    PartyVotes.objects.bulk_create(
+        PartyVotes(
+            result=result,
+            municipality=Municipality.objects.get(name=municipality),
+            party=Party.objects.get(letter=letter),
+            votes=n,
+        )
+        for municipality, by_party in votes.items()
+        for letter, n in by_party.items()
+    )
+    return result
+
+
+@pytest.fixture
+def votes(balance_data, syddanmark, sjaelland, period, period_2022):
+    """The newest import for 2026-2029: V 200, A 200, C 100 (40, 40, 20 %). An older import of the
+    period, the 2022-2025 period's and another KKR's result must not count."""
+    import_votes(syddanmark, period, {"Odense": {"V": 900, "A": 100}}, imported_at=NOW - dt.timedelta(days=30))
+    import_votes(syddanmark, period_2022, {"Odense": {"C": 900}})
+    import_votes(sjaelland, period, {"Roskilde": {"C": 900}})
+    return import_votes(
+        syddanmark, period, {"Odense": {"V": 150, "A": 120, "C": 30}, "Middelfart": {"V": 50, "A": 80, "C": 70}}
+    )
+
+
+def test_with_an_imported_result_the_appointments_are_compared_with_the_vote(signed_in, votes):
+    content = text(signed_in.get(reverse("council_balance", args=["syddanmark"])))
+
+    parties = section(content, "partier")
+    assert "Andel af stemmerne" in parties
+    assert "Forskel fra stemmeandelen (procentpoint)" in parties
+    # Appointments V 60 %, A 20 %, C 20 %; the vote V 40 %, A 40 %, C 20 % (the seats say 50, 50, 0).
+    assert cells(row(parties, "Venstre"))[1:] == ["3 (60 %)", "1 (50 %)", "2 (50 %)", "40 %", "+20"]
+    assert cells(row(parties, "Socialdemokratiet"))[1:] == ["1 (20 %)", "1 (50 %)", "2 (50 %)", "40 %", "-20"]
+    assert cells(row(parties, "Konservative"))[1:] == ["1 (20 %)", "0 (0 %)", "0 (0 %)", "20 %", "0"]
+    assert cells(row(parties, "I alt"))[1:5] == ["5", "2", "4", "500 stemmer"]
+    assert "valgperioden 2026-2029" in parties
+    assert "ikke importeret et valgresultat" not in content
+    assert "Portalen har ikke valgresultaterne" not in content
+    image = parties[parties.index("<img") :]
+    assert "og af stemmerne i KKR Syddanmark" in image[: image.index(">")]
+
+
+def test_the_vote_share_is_the_regions_whole_vote_from_the_newest_import(votes, syddanmark, period):
+    balance = council_balance(syddanmark, TODAY, signed_in=True)
+
+    assert balance.with_votes
+    assert balance.vote_total == 500
+    shares = {row.letter: (row.votes, round(row.vote_share), round(row.difference)) for row in balance.parties}
+    assert shares == {"V": (200, 40, 20), "A": (200, 40, -20), "C": (100, 20, 0)}
+    assert [row.letter for row in balance.parties] == ["A", "V", "C"]  # by votes, then name
+
+    # A newer import supersedes it.
+    import_votes(syddanmark, period, {"Odense": {"V": 1}}, imported_at=NOW + dt.timedelta(seconds=1))
+    balance = council_balance(syddanmark, TODAY, signed_in=True)
+    assert balance.vote_total == 1
+    assert {row.letter: round(row.vote_share) for row in balance.parties} == {"V": 100, "A": 0, "C": 0}
+
+
+def test_only_another_periods_result_leaves_the_comparison_with_the_seats(
+    signed_in, balance_data, syddanmark, period_2022
+):
+    import_votes(syddanmark, period_2022, {"Odense": {"C": 900}})
+
+    parties = section(text(signed_in.get(reverse("council_balance", args=["syddanmark"]))), "partier")
+
+    assert "Der er ikke importeret et valgresultat" in parties
+    assert cells(row(parties, "Venstre"))[1:] == ["3 (60 %)", "1 (50 %)", "2 (50 %)", "+10"]
+
+
+def test_votes_are_shown_per_party_but_not_the_party_of_a_hidden_appointee(client, settings, votes):
+    settings.BLAA_BOG_PUBLIC = True
+
+    content = text(client.get(reverse("council_balance", args=["syddanmark"])))
+
+    parties = section(content, "partier")
+    # Konservative's votes are public; Carl's appointment still counts as "not public".
+    assert cells(row(parties, "Konservative"))[1:] == ["0 (0 %)", "0 (0 %)", "0 (0 %)", "20 %", "-20"]
+    assert cells(row(parties, "Parti ikke offentligt"))[1:] == ["1 (20 %)", "0 (0 %)", "0 (0 %)", "0 %", "+20"]
+    assert "(C)" not in section(content, "personer")
+
+
+def _bars(svg: str) -> int:
+    return len(re.findall(r'<g id="patch_\d+">', svg))
+
+
+def test_the_chart_draws_the_vote_as_a_fourth_series(signed_in, balance_data, syddanmark, period):
+    url = reverse("council_balance_chart", args=["syddanmark"])
+    without = signed_in.get(url).content.decode()
+    import_votes(syddanmark, period, {"Odense": {"V": 200, "A": 200, "C": 100}})
+
+    response = signed_in.get(url)
+
+    assert response.status_code == 200
+    svg = response.content.decode()
+    ElementTree.fromstring(svg)  # noqa: S314 (our own output)
+    # Three parties: one bar more each (and its legend patch).
+    assert _bars(svg) == _bars(without) + 3 + 1
+
+
+@pytest.mark.parametrize("extra", [0, 12])
+def test_the_query_counts_do_not_grow_with_the_votes(
+    signed_in, votes, syddanmark, period, party, extra, django_assert_num_queries
+):
+    grow(syddanmark, period, party, extra)
+    if extra:  # a newer import with four parties in twelve municipalities
+        names = Municipality.objects.filter(council=syddanmark).order_by("code").values_list("name", flat=True)
+        import_votes(syddanmark, period, {name: {"A": 10, "V": 10, "C": 10, "F": 10} for name in names[:extra]})
+
+    with django_assert_num_queries(BALANCE_QUERIES):
+        response = signed_in.get(reverse("council_balance", args=["syddanmark"]))
+    assert response.status_code == 200
+    assert "Andel af stemmerne" in text(response)
+    assert council_balance(syddanmark, TODAY, signed_in=True).vote_total == (480 if extra else 500)
+    with django_assert_num_queries(CHART_QUERIES):
+        assert signed_in.get(reverse("council_balance_chart", args=["syddanmark"])).status_code == 200

@@ -49,6 +49,7 @@ def test_every_table_a_blaa_bog_page_reads_has_the_trigger():
 
     assert {"members_person", "members_kkrmembership", "fora_appointment", "fora_forum_policy_areas"} <= set(tables)
     assert "agreements_milestone" in tables
+    assert "elections_partyvotes" in tables  # the balance page shows the imported votes
     assert not [table for table in tables if "historical" in table]
     assert installed_triggers() == set(tables)
 
