@@ -25,6 +25,20 @@ STALE_MESSAGE = gettext_lazy(
 )
 
 
+NO_COUNCIL_SEATS = gettext_lazy(
+    "Der er ingen kommunalbestyrelsesmandater registreret for valgperioden i KKR'ets kommuner. "
+    "Beregningen bruger dem til at afgøre, hvilke partier der har mandat i en kommunalbestyrelse; "
+    "uden dem deltager intet parti."
+)
+NO_MAYORS = gettext_lazy(
+    "Der er ingen borgmestre registreret for valgperioden i KKR'ets kommuner. "
+    "Beregningen bruger dem som selvskrevne medlemmer og partiernes første pladser."
+)
+NOT_READY_MESSAGE = gettext_lazy(
+    "De supplerende pladser kan ikke gemmes, før valgperiodens mandater og borgmestre er registreret."
+)
+
+
 class StaleComposition(ValidationError):
     """The result, the mayors or the seats changed between showing the calculation and applying it."""
 
@@ -72,6 +86,20 @@ class CompositionPlan:
     composition: calc.Composition
     parties: dict[int, Party]
     decided: dict[int, SupplementarySeats] = field(default_factory=dict)
+    # Whether the period has any council seat / any mayor recorded for the KKR's municipalities:
+    # without them every party is excluded (no seat) and the mayors are 0, silently.
+    has_council_seats: bool = True
+    has_mayors: bool = True
+
+    @property
+    def missing(self) -> list[str]:
+        """What the calculation needs that is not recorded for the period, in the user's words."""
+        missing = []
+        if not self.has_council_seats:
+            missing.append(str(NO_COUNCIL_SEATS))
+        if not self.has_mayors:
+            missing.append(str(NO_MAYORS))
+        return missing
 
     @property
     def rows(self) -> list[tuple[Party, int]]:
@@ -117,13 +145,16 @@ def plan_composition(*, council: Council, period: ElectionPeriod) -> Composition
     )
     seats = CouncilSeat.objects.filter(period=period, municipality__council=council)
     # Any seat of the period counts: a seat won at the election, even if its holder has left since.
-    with_seat = set(seats.filter(person__party__isnull=False).values_list("person__party", flat=True).distinct())
+    # None among them: a seat held by someone without a party (a seat all the same).
+    seat_parties = set(seats.values_list("person__party", flat=True).distinct())
+    with_seat = seat_parties - {None}
     mayors: dict[int | None, int] = dict(
         seats.filter(role=CouncilSeat.Role.MAYOR, ended_on__isnull=True)
         .values("person__party")
         .annotate(count=Count("pk"))
         .values_list("person__party", "count")
     )
+    has_mayors = bool(mayors)
     without_party = mayors.pop(None, 0)
     decided = {row.party_id: row for row in SupplementarySeats.objects.for_council(council, period)}
     parties = {party.pk: party for party in Party.objects.filter(pk__in={*votes, *mayors, *decided})}
@@ -135,7 +166,16 @@ def plan_composition(*, council: Council, period: ElectionPeriod) -> Composition
     composition = calc.calculate(
         inputs, municipalities=council.municipalities.count(), mayors_without_party=without_party
     )
-    return CompositionPlan(council, period, result, composition, parties, decided)
+    return CompositionPlan(
+        council,
+        period,
+        result,
+        composition,
+        parties,
+        decided,
+        has_council_seats=bool(seat_parties),
+        has_mayors=has_mayors,
+    )
 
 
 # --- deciding -------------------------------------------------------------------------------
@@ -145,6 +185,9 @@ def check_decisions(plan: CompositionPlan, decisions: dict[int, tuple[int, str]]
     """What is wrong with the decided numbers, by form field: a number that differs from the
     calculation needs a reason, and the KKR stays within its cap (mayors included)."""
     errors: dict[str, list[str]] = {}
+    if plan.missing:
+        # A calculation without the period's seats and mayors is not one to record.
+        errors["__all__"] = [str(NOT_READY_MESSAGE), *plan.missing]
     for party, computed in plan.rows:
         seats, reason = decisions.get(party.pk, (computed, ""))
         if seats < 0:
@@ -236,7 +279,9 @@ class SeatsToFill:
 
 def seats_to_fill(*, council: Council, period: ElectionPeriod) -> list[SeatsToFill]:
     """Per party: the supplementary seats decided for the period, how many supplementary members
-    it has in the KKR now, and how many are still to be elected. Three queries."""
+    it has in the KKR now, and how many are still to be elected. Two queries (the decided rows
+    with their parties, the supplementary members per party), and a third only for a party with
+    members but no decision."""
     decided = {row.party_id: row for row in SupplementarySeats.objects.for_council(council, period)}
     filled: dict[int | None, int] = dict(
         KKRMembership.objects.filter(

@@ -24,7 +24,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from kkr_portal import scoping
+from kkr_portal import scoping, text
 from members.models import Meeting
 
 from . import services
@@ -70,10 +70,18 @@ class AppointForm(_StepForm):
     decided_at = _meeting_field()
 
 
-class EndForm(_StepForm):
+class EndForm(text.PlainTextFormMixin, _StepForm):
     ended_on = forms.DateField(label=gettext_lazy("Ophørt den"), widget=DATE_INPUT)
     reason = forms.ChoiceField(label=gettext_lazy("Ophørsårsag"), choices=Appointment.EndReason.choices)
-    note = forms.CharField(label=gettext_lazy("Bemærkning"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    # The note is added to each row's own note; a row whose combined note would be too long is
+    # refused by the service with a message of its own.
+    note = forms.CharField(
+        label=gettext_lazy("Bemærkning"),
+        required=False,
+        max_length=text.NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Føjes til hver udpegnings bemærkning."),
+    )
 
 
 @dataclass(frozen=True)

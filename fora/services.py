@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from kkr_portal import text
 from members.models import Meeting, Person
 
 from . import rules
@@ -76,6 +79,18 @@ def end(*, appointment: Appointment, ended_on: dt.date, reason: str, note: str =
     appointment.ended_on = ended_on
     appointment.end_reason = reason
     if note:
-        appointment.note = f"{appointment.note}\n{note}".strip()
+        combined = f"{appointment.note}\n{note}".strip()
+        if len(combined) > text.NOTE_MAX_LENGTH:
+            # Said in the user's terms: the note is added to the one already there.
+            raise ValidationError(
+                {
+                    "note": _(
+                        "Bemærkningen kan ikke tilføjes: sammen med udpegningens bemærkning bliver den "
+                        "%(length)s tegn, og en bemærkning må højst være %(limit)s tegn. Forkort den."
+                    )
+                    % {"length": len(combined), "limit": text.NOTE_MAX_LENGTH}
+                }
+            )
+        appointment.note = combined
     appointment.save_checked()
     return appointment

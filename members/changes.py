@@ -53,6 +53,9 @@ FEED_ITEMS = 50
 # KKR began with the municipal reform of 2007's preparations in 2006: nothing to list before.
 EARLIEST = dt.date(2006, 1, 1)
 
+# The labels by value (lazy, so in the request's language).
+END_REASONS = dict(Appointment.EndReason.choices)
+
 
 @dataclass
 class Change:
@@ -111,7 +114,8 @@ def appointment_changes(since: dt.datetime, council: Council | None = None) -> l
             text = _("Indstillet til %(forum)s (%(seat)s).") % names
         else:
             label = _("Udpegning ophørt") if record.previous_status == "appointed" else _("Indstilling ophørt")
-            reason = Appointment.EndReason(record.end_reason).label if record.end_reason else ""
+            # History keeps reasons that are no longer choices: shown as recorded, never a 500.
+            reason = END_REASONS.get(record.end_reason, record.end_reason)
             text = _("Ophørt i %(forum)s (%(seat)s) pr. %(day)s: %(reason)s.") % {
                 **names,
                 "day": _day(record.ended_on),

@@ -12,7 +12,7 @@ from elections.models import ElectionResult, PartyVotes, SupplementarySeats
 from members import services as member_services
 from members.models import CouncilSeat, Municipality, Party
 from tests import factories
-from tests.rules_helpers import refused_by_database
+from tests.rules_helpers import councillor, refused_by_database
 
 from .conftest import composition_url, csv_upload, import_url, region_rows
 
@@ -201,3 +201,66 @@ def test_the_page_without_a_result_says_so(secretary, syddanmark, period):
     response = secretary.get(composition_url(syddanmark, period))
     assert response.status_code == 200
     assert "Der er intet valgresultat for valgperioden 2026-2029 endnu." in response.content.decode()
+
+
+# --- a result imported before the period's council seats and mayors --------------------------------
+
+
+def _import_without_mayors(secretary, council, period) -> None:
+    preview = secretary.post(import_url(council, period), {"import_file": csv_upload(region_rows(council))})
+    confirmed = secretary.post(
+        import_url(council, period),
+        {"action": "confirm", "stored": preview.context["stored"], "file_name": preview.context["file_name"]},
+    )
+    assert confirmed.status_code == 302
+
+
+NO_SEATS = "Der er ingen kommunalbestyrelsesmandater registreret for valgperioden i KKR&#x27;ets kommuner."
+NO_MAYORS = "Der er ingen borgmestre registreret for valgperioden i KKR&#x27;ets kommuner."
+APPLY = "Anvend: gem de supplerende pladser for valgperioden"
+
+
+def test_without_council_seats_and_mayors_the_page_warns_and_offers_no_apply(secretary, syddanmark, period):
+    _import_without_mayors(secretary, syddanmark, period)
+
+    response = secretary.get(composition_url(syddanmark, period))
+
+    page = response.content.decode()
+    assert 'id="missing-records"' in page
+    assert NO_SEATS in page
+    assert NO_MAYORS in page
+    assert 'href="/admin/skifte/syddanmark/"' in page  # where the new mayors are recorded
+    assert APPLY not in page
+
+
+def test_with_council_seats_but_no_mayors_only_the_mayors_are_missing(secretary, syddanmark, period):
+    councillor(Municipality.objects.get(name="Svendborg"), period, party=_party("F"))
+    _import_without_mayors(secretary, syddanmark, period)
+
+    page = secretary.get(composition_url(syddanmark, period)).content.decode()
+
+    assert NO_MAYORS in page
+    assert NO_SEATS not in page
+    assert APPLY not in page
+
+
+def test_with_council_seats_and_mayors_there_is_no_warning(secretary, syddanmark, period, imported):
+    page = secretary.get(composition_url(syddanmark, period)).content.decode()
+    assert 'id="missing-records"' not in page
+    assert APPLY in page
+
+
+def test_applying_without_council_seats_and_mayors_is_refused_and_nothing_is_written(secretary, syddanmark, period):
+    _import_without_mayors(secretary, syddanmark, period)
+    plan = services.plan_composition(council=syddanmark, period=period)
+
+    response = secretary.post(composition_url(syddanmark, period), _posted(plan))
+
+    assert response.status_code == 200
+    assert "De supplerende pladser kan ikke gemmes, før valgperiodens mandater og borgmestre er registreret." in (
+        response.content.decode()
+    )
+    assert SupplementarySeats.objects.count() == 0
+    with pytest.raises(ValidationError):
+        services.apply_composition(council=syddanmark, period=period, decisions={}, expected_token=plan.token)
+    assert SupplementarySeats.objects.count() == 0

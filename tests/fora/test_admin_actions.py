@@ -395,3 +395,39 @@ def test_the_add_form_refuses_an_ineligible_person_on_the_person_field(staff_cli
     (message,) = response.context["adminform"].form.errors["person"]
     assert message.startswith("Personen kan ikke udpeges: en udpeget skal være medlem af kommunalbestyrelsen")
     assert not Appointment.objects.filter(person=outsider).exists()
+
+
+def test_the_end_note_has_the_text_rules_and_the_models_limit(staff_client, odense, period, start):
+    row = proposal(odense, period, start)
+    before = snapshot(row)
+
+    too_long = act(staff_client, "end", [row], ended_on="2026-09-30", reason="other", note="x" * 1001)
+    control = act(staff_client, "end", [row], ended_on="2026-09-30", reason="other", note="Flytter\x07")
+
+    assert too_long.context["form"].errors["note"] == ["Denne værdi må højst have 1000 tegn (den har 1001)."]
+    assert control.context["form"].errors["note"]
+    assert snapshot(row) == before
+
+
+def test_a_note_too_long_together_with_the_rows_own_is_refused_for_that_row_only(
+    staff_client, odense, middelfart, period, start
+):
+    long_note = proposal(odense, period, start)
+    Appointment.objects.filter(pk=long_note.pk).update(note="n" * 990)
+    other = proposal(middelfart, period, start)
+    before = snapshot(long_note)
+
+    response = act(
+        staff_client, "end", [long_note, other], ended_on="2026-09-30", reason="other", note="Flytter fra kommunen"
+    )
+
+    assert response.status_code == 200
+    assert snapshot(long_note) == before
+    other.refresh_from_db()
+    assert (other.status, other.note) == ("ended", "Flytter fra kommunen")
+    refused, done = messages_of(response)
+    assert refused == (
+        f"»{long_note}« blev ikke ændret: Bemærkningen kan ikke tilføjes: sammen med udpegningens bemærkning "
+        "bliver den 1011 tegn, og en bemærkning må højst være 1000 tegn. Forkort den."
+    )
+    assert done == f"1 udpegning er afsluttet: {other}"

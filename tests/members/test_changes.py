@@ -303,3 +303,16 @@ def test_the_query_count_does_not_grow_with_the_changes(
     assert text(response).count('class="mb-2 pb-2 border-bottom"') == 9 + 3 * extra
     with django_assert_num_queries(FEED_QUERIES):
         signed_in.get(reverse("changes_feed"))
+
+
+def test_an_end_reason_that_is_no_longer_a_choice_is_shown_as_recorded(signed_in, history):
+    # A history row from before a reason was retired: the page and the feeds still work.
+    ended = Appointment.history.filter(person=history["Gammel Udpeget"], status="ended")
+    assert ended.update(end_reason="afsat") == 1
+
+    content = text(signed_in.get(reverse("changes")))
+    assert "pr. 18. november 2026: afsat." in entry(content, "Gammel Udpeget")
+    for url in (reverse("changes_feed"), reverse("changes_rss")):
+        response = signed_in.get(url)
+        assert response.status_code == 200
+        assert "afsat" in response.content.decode()
