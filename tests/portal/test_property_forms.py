@@ -41,9 +41,18 @@ from hypothesis import strategies as st
 from kkr_portal.admin_forms import PlainTextAdminMixin
 from kkr_portal.text import PhoneFormField
 from members import profile
-from members.forms import ContactDetailsForm, ReminderPreferencesForm
+from members.forms import (
+    AuthenticateForm,
+    ConfirmLoginCodeForm,
+    ContactDetailsForm,
+    LoginForm,
+    ReminderPreferencesForm,
+    RequestLoginCodeForm,
+    ResetPasswordForm,
+)
 from reminders import services as reminder_services
 from tests import factories, rules_helpers
+from tests.conftest import with_totp
 from tests.rules_helpers import admin_url
 
 pytestmark = pytest.mark.django_db
@@ -466,6 +475,81 @@ def test_no_value_makes_min_side_answer_500(signed_in, member, button):
     def the_page_answers(data):
         def run():
             response = signed_in.post(reverse("my_page"), {**data, button: "1"})
+            assert response.status_code in (200, 302), response.status_code
+
+        rolled_back(run)
+
+    the_page_answers()
+
+
+# --- allauth's forms: login, login by code, password reset, the second factor -------------------------
+
+PASSWORD = "korrekt-hest-batteri-9"  # noqa: S105 - the test member's
+
+
+@pytest.fixture
+def no_auth_rate_limits(settings):
+    """Examples post many times a minute from one address: allauth's limits would answer 429
+    (that is not a server error, but it would stop the form from being reached at all)."""
+    settings.ACCOUNT_RATE_LIMITS = False
+
+
+@pytest.fixture
+def login_member(member):
+    member.user.set_password(PASSWORD)
+    member.user.save()
+    return member
+
+
+def _auth_fields(name: str) -> dict[str, forms.Field]:
+    request = RequestFactory().get("/")
+    if name == "confirm_login_code":
+        return dict(ConfirmLoginCodeForm(code="x").fields)
+    if name == "authenticate":
+        return dict(AuthenticateForm(user=get_user_model()()).fields)
+    if name == "login":
+        return dict(LoginForm(request=request).fields)
+    return dict({"request_login_code": RequestLoginCodeForm, "reset_password": ResetPasswordForm}[name]().fields)
+
+
+def _sensible_auth(name: str, data: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The member's own address is sensible for an email or login field (so the known-user
+    paths run too), not the generic example address."""
+    for field in ("login", "email"):
+        if data.get(field) == ["proeve@example.dk"]:
+            data[field] = ["medlem@example.dk"]
+    return data
+
+
+AUTH_FORMS = ["login", "request_login_code", "confirm_login_code", "reset_password", "authenticate"]
+
+
+def _start_stage(client, name: str) -> None:
+    """Bring the client to the page the form is on: a pending code login, or a password login
+    waiting for the second factor."""
+    if name == "confirm_login_code":
+        response = client.post(reverse("account_request_login_code"), {"email": "medlem@example.dk"})
+        assert response.status_code == 302, response.status_code
+    elif name == "authenticate":
+        response = client.post(reverse("account_login"), {"login": "medlem@example.dk", "password": PASSWORD})
+        assert response.status_code == 302, response.status_code
+        assert response["Location"] == reverse("mfa_authenticate")
+
+
+@pytest.mark.parametrize("name", AUTH_FORMS)
+def test_no_value_makes_an_account_page_answer_500(client, login_member, no_auth_rate_limits, name):
+    if name == "authenticate":
+        with_totp(login_member.user)
+    fields = _auth_fields(name)
+    url = reverse({"authenticate": "mfa_authenticate"}.get(name, f"account_{name}"))
+
+    @settings(max_examples=PAGE_EXAMPLES * 4, **HYPOTHESIS)
+    @given(post_data(fields).map(lambda drawn: _sensible_auth(name, flatten(drawn, set())[0])))
+    def the_page_answers(data):
+        def run():
+            client.logout()
+            _start_stage(client, name)
+            response = client.post(url, data)
             assert response.status_code in (200, 302), response.status_code
 
         rolled_back(run)
