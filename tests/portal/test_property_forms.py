@@ -592,13 +592,30 @@ def query_value(sensible_values: list[str]) -> st.SearchStrategy[str]:
 
 
 def query(params: dict[str, list[str]]) -> st.SearchStrategy[dict[str, list[str]]]:
-    """Each parameter absent, or sent once or twice (a repeated parameter is a list to Django)."""
-    return st.fixed_dictionaries(
-        {
-            name: st.one_of(st.none(), st.lists(query_value(values), min_size=1, max_size=2))
-            for name, values in params.items()
-        }
-    ).map(lambda drawn: {name: values for name, values in drawn.items() if values is not None})
+    """Each parameter absent, or sent once or twice (a repeated parameter is a list to Django).
+
+    As with ``post_data``: one of three examples has sensible values (or none) but for at most
+    one parameter, so that the answers that pass validation and query the rows come up too.
+    """
+
+    def generated_or_absent(values):
+        return st.one_of(st.none(), st.lists(query_value(values), min_size=1, max_size=2))
+
+    def sensible_or_absent(values):
+        return st.one_of(st.none(), st.sampled_from(values).map(lambda value: [value]))
+
+    everything = st.fixed_dictionaries({name: generated_or_absent(values) for name, values in params.items()})
+    nearly_good = st.sets(st.sampled_from(sorted(params) or [""]), max_size=1).flatmap(
+        lambda chosen: st.fixed_dictionaries(
+            {
+                name: generated_or_absent(values) if name in chosen else sensible_or_absent(values)
+                for name, values in params.items()
+            }
+        )
+    )
+    return st.one_of(nearly_good, everything, everything).map(
+        lambda drawn: {name: values for name, values in drawn.items() if values is not None}
+    )
 
 
 @pytest.fixture
