@@ -15,6 +15,13 @@ Two layers:
 - the real pages through the test client (fewer examples, as rendering is slow): the answer is
   never 500, and the client raises anything the view did not handle.
 
+Besides the posted forms: allauth's login, login-by-code, password-reset and second-factor pages
+(posted through /accounts/ with the rate limits off, each example from a fresh pending stage; the
+forms are small and the pages quick, so they get more examples), and what a GET can carry: the
+Blå Bog's filter (also without the page, many examples), the lists' and the changes feeds'
+``?kkr=``/``?siden=``, and the open-data API's parameters (JSON 200/4xx). A GET writes nothing:
+a few tables are counted before and after.
+
 Every example runs in a savepoint that is rolled back, so examples do not depend on each other.
 ``derandomize=True`` makes the examples the same on every run (and in CI).
 """
@@ -23,27 +30,45 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from urllib.parse import urlencode
 
 import pytest
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.contrib.sessions.models import Session
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.forms.formsets import all_valid
+from django.http import QueryDict
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from agreements.models import Agreement
+from fora.models import Forum, Seat
 from kkr_portal.admin_forms import PlainTextAdminMixin
 from kkr_portal.text import PhoneFormField
 from members import profile
-from members.forms import ContactDetailsForm, ReminderPreferencesForm
+from members.directory import _directory_context
+from members.filters import DirectoryFilterSet
+from members.forms import (
+    AuthenticateForm,
+    ConfirmLoginCodeForm,
+    ContactDetailsForm,
+    LoginForm,
+    ReminderPreferencesForm,
+    RequestLoginCodeForm,
+    ResetPasswordForm,
+)
+from members.models import Council, Meeting, Person, PolicyArea
 from reminders import services as reminder_services
 from tests import factories, rules_helpers
+from tests.conftest import with_totp
 from tests.rules_helpers import admin_url
 
 pytestmark = pytest.mark.django_db
@@ -471,3 +496,252 @@ def test_no_value_makes_min_side_answer_500(signed_in, member, button):
         rolled_back(run)
 
     the_page_answers()
+
+
+# --- allauth's forms: login, login by code, password reset, the second factor -------------------------
+
+PASSWORD = "korrekt-hest-batteri-9"  # noqa: S105 - the test member's
+
+
+@pytest.fixture
+def no_auth_rate_limits(settings):
+    """Examples post many times a minute from one address: allauth's limits would answer 429
+    (that is not a server error, but it would stop the form from being reached at all)."""
+    settings.ACCOUNT_RATE_LIMITS = False
+
+
+@pytest.fixture
+def login_member(member):
+    member.user.set_password(PASSWORD)
+    member.user.save()
+    return member
+
+
+def _auth_fields(name: str) -> dict[str, forms.Field]:
+    request = RequestFactory().get("/")
+    if name == "confirm_login_code":
+        return dict(ConfirmLoginCodeForm(code="x").fields)
+    if name == "authenticate":
+        return dict(AuthenticateForm(user=get_user_model()()).fields)
+    if name == "login":
+        return dict(LoginForm(request=request).fields)
+    return dict({"request_login_code": RequestLoginCodeForm, "reset_password": ResetPasswordForm}[name]().fields)
+
+
+def _sensible_auth(name: str, data: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The member's own address is sensible for an email or login field (so the known-user
+    paths run too), not the generic example address."""
+    for field in ("login", "email"):
+        if data.get(field) == ["proeve@example.dk"]:
+            data[field] = ["medlem@example.dk"]
+    return data
+
+
+AUTH_FORMS = ["login", "request_login_code", "confirm_login_code", "reset_password", "authenticate"]
+
+
+def _start_stage(client, name: str) -> None:
+    """Bring the client to the page the form is on: a pending code login, or a password login
+    waiting for the second factor."""
+    if name == "confirm_login_code":
+        response = client.post(reverse("account_request_login_code"), {"email": "medlem@example.dk"})
+        assert response.status_code == 302, response.status_code
+    elif name == "authenticate":
+        response = client.post(reverse("account_login"), {"login": "medlem@example.dk", "password": PASSWORD})
+        assert response.status_code == 302, response.status_code
+        assert response["Location"] == reverse("mfa_authenticate")
+
+
+@pytest.mark.parametrize("name", AUTH_FORMS)
+def test_no_value_makes_an_account_page_answer_500(client, login_member, no_auth_rate_limits, name):
+    if name == "authenticate":
+        with_totp(login_member.user)
+    fields = _auth_fields(name)
+    url = reverse({"authenticate": "mfa_authenticate"}.get(name, f"account_{name}"))
+
+    @settings(max_examples=FORM_EXAMPLES // 2, **HYPOTHESIS)
+    @given(post_data(fields).map(lambda drawn: _sensible_auth(name, flatten(drawn, set())[0])))
+    def the_page_answers(data):
+        def run():
+            client.logout()
+            _start_stage(client, name)
+            response = client.post(url, data)
+            assert response.status_code in (200, 302), response.status_code
+
+        rolled_back(run)
+
+    the_page_answers()
+
+
+# --- what a GET can carry: the filters and lists' query parameters, the open-data API ------------------
+
+
+def _table_counts() -> dict[str, int]:
+    models = [Person, Council, Meeting, Forum, Seat, Agreement, get_user_model(), LogEntry, Session]
+    return {model._meta.label: model.objects.count() for model in models}
+
+
+def query_value(sensible_values: list[str]) -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.sampled_from(sensible_values),
+        special_text(None),
+        junk(),
+        st.integers(-(2**70), 2**70).map(str),
+        st.dates().map(dt.date.isoformat),
+    )
+
+
+def query(params: dict[str, list[str]]) -> st.SearchStrategy[dict[str, list[str]]]:
+    """Each parameter absent, or sent once or twice (a repeated parameter is a list to Django).
+
+    As with ``post_data``: one of three examples has sensible values (or none) but for at most
+    one parameter, so that the answers that pass validation and query the rows come up too.
+    """
+
+    def generated_or_absent(values):
+        return st.one_of(st.none(), st.lists(query_value(values), min_size=1, max_size=2))
+
+    def sensible_or_absent(values):
+        return st.one_of(st.none(), st.sampled_from(values).map(lambda value: [value]))
+
+    everything = st.fixed_dictionaries({name: generated_or_absent(values) for name, values in params.items()})
+    nearly_good = st.sets(st.sampled_from(sorted(params) or [""]), max_size=1).flatmap(
+        lambda chosen: st.fixed_dictionaries(
+            {
+                name: generated_or_absent(values) if name in chosen else sensible_or_absent(values)
+                for name, values in params.items()
+            }
+        )
+    )
+    return st.one_of(nearly_good, everything, everything).map(
+        lambda drawn: {name: values for name, values in drawn.items() if values is not None}
+    )
+
+
+@pytest.fixture
+def sensible_values(world, syddanmark, period):
+    form = DirectoryFilterSet({}).form
+    values = {
+        name: (_choice_values(field) if hasattr(field, "choices") else []) or ["1"]
+        for name, field in form.fields.items()
+    }
+    values["dato"] = ["2026-03-02", "2026-02-30"]
+    values["q"] = ["Karen", "Prøve", "Åse"]
+    values["page"] = ["1", "2", "0", "-1"]
+    values["siden"] = ["2026-03-02", "2020-01-01", "2999-12-31"]
+    values["kkr"] = [syddanmark.slug, str(syddanmark.pk), ""]
+    return values
+
+
+def _get_answers(client, url: str, params: dict[str, list[str]], allowed: tuple[int, ...]):
+    before = _table_counts()
+    response = client.get(url, params)
+    assert response.status_code in allowed, (response.status_code, params)
+    assert _table_counts() == before, params
+    return response
+
+
+DIRECTORY_PARAMS = [
+    "q",
+    "kkr",
+    "kommune",
+    "parti",
+    "rolle",
+    "forum",
+    "fagomraade",
+    "periode",
+    "dato",
+    "visning",
+    "page",
+]
+
+
+def test_no_value_breaks_the_blaa_bog_filter_or_its_page_of_entries(world, sensible_values):
+    @settings(max_examples=FORM_EXAMPLES, **HYPOTHESIS)
+    @given(query({name: sensible_values[name] for name in DIRECTORY_PARAMS}))
+    def the_filter_handles(params):
+        before = _table_counts()
+        _directory_context(QueryDict(urlencode(params, doseq=True)), show_contact=True)
+        assert _table_counts() == before
+
+    the_filter_handles()
+
+
+PAGES_WITH_PARAMS = {
+    "blaa_bog": DIRECTORY_PARAMS,
+    "changes": ["siden", "kkr"],
+    "changes_feed": ["siden", "kkr"],
+    "changes_rss": ["siden", "kkr"],
+    "policy_area_detail": ["kkr"],
+    "agreement_list": ["kkr"],
+    "forum_list": ["kkr", "fagomraade"],
+    "meeting_list": ["kkr", "vis", "page"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(PAGES_WITH_PARAMS))
+@pytest.mark.parametrize("audience", ["visitor", "member"])
+def test_no_query_makes_a_page_answer_500_or_write(client, member, world, sensible_values, name, audience):
+    if audience == "member":
+        client.force_login(member.user)
+    # The policy areas come with the reference data.
+    url = reverse(name, args=[PolicyArea.objects.first().slug]) if name == "policy_area_detail" else reverse(name)
+    values = {**sensible_values, "vis": ["tidligere", "kommende"]}
+    params = {param: values[param] for param in PAGES_WITH_PARAMS[name]}
+
+    @settings(max_examples=PAGE_EXAMPLES * 2, **HYPOTHESIS)
+    @given(query(params))
+    def the_page_answers(drawn):
+        _get_answers(client, url, drawn, (200, 302, 400, 404))
+
+    the_page_answers()
+
+
+API_PARAMS = {
+    "persons": ["limit", "offset"],
+    "persons.csv": [],
+    "organizations": ["classification", "parent", "date", "limit", "offset"],
+    "organizations.csv": ["classification", "parent", "date"],
+    "posts": ["organization", "period", "date", "limit", "offset"],
+    "posts.csv": ["organization", "period", "date"],
+    "memberships": ["organization", "person", "post", "kind", "date", "period", "limit", "offset"],
+    "memberships.csv": ["organization", "person", "post", "kind", "date", "period"],
+}
+
+
+@pytest.fixture
+def no_api_rate_limit(settings):
+    settings.API_RATE_LIMIT = 0  # the examples come from one address, far faster than a client
+
+
+@pytest.fixture
+def api_values(world, syddanmark, period, odense):
+    seat = world["seat"]
+    forum = f"forum-{seat.forum_id}"
+    return {
+        "limit": ["1", "50", "200", "201", "0"],
+        "offset": ["0", "1", str(10**9), str(10**9 + 1)],
+        "classification": ["kkr", "municipality", "forum", "KKR"],
+        "parent": [f"kkr-{syddanmark.pk}", "kkr-0", "kkr-999999999999"],
+        "organization": [forum, f"kkr-{syddanmark.pk}", f"municipality-{odense.pk}", "forum-999999999999"],
+        "person": [f"person-{world['councillor'].pk}", "person-0", "person-999999999999"],
+        "post": [f"post-{seat.pk}", "post-999999999999"],
+        "kind": ["kkr", "chair", "forum", "appointment", "municipality"],
+        "date": ["2026-03-02", "2026-02-30", "0001-01-01", "9999-12-31"],
+        "period": [period.name, "2026-2029", "1999-2001", "0000-0000"],
+    }
+
+
+@pytest.mark.parametrize("resource", sorted(API_PARAMS))
+def test_no_query_makes_the_open_data_api_answer_500_or_write(signed_in, no_api_rate_limit, api_values, resource):
+    # Signed in: a visitor gets 401 before any parameter is read (the Blå Bog is not public).
+    url = f"/api/v1/{resource}"
+
+    @settings(max_examples=PAGE_EXAMPLES * 4, **HYPOTHESIS)
+    @given(query({param: api_values[param] for param in API_PARAMS[resource]}))
+    def the_api_answers(drawn):
+        response = _get_answers(signed_in, url, drawn, (200, 400, 404, 422))
+        if response.status_code != 200 or not resource.endswith(".csv"):
+            assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
+
+    the_api_answers()
