@@ -30,7 +30,7 @@ def lowercase_emails(apps, schema_editor):
             changed.append(user)
     User._default_manager.bulk_update(changed, ["email"], batch_size=500)
     owners = defaultdict(list)
-    for pk, email in User._default_manager.exclude(email="").values_list("pk", "email"):
+    for pk, email in User._default_manager.exclude(email="").order_by("pk").values_list("pk", "email"):
         owners[email].append(pk)
     shared = sorted(pks for pks in owners.values() if len(pks) > 1)
     if shared:

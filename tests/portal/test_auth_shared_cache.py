@@ -41,7 +41,7 @@ def redis_cache_url() -> str:
 
 @pytest.fixture
 def redis_cache(settings):
-    settings.CACHES = {"default": environ.Env.cache_url_config(redis_cache_url())}
+    settings.CACHES = {**settings.CACHES, "default": environ.Env.cache_url_config(redis_cache_url())}
     cache.clear()
     yield
     cache.clear()
