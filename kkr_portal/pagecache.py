@@ -10,7 +10,8 @@ A cached part is keyed on everything its HTML depends on:
 - the language, and the audience: ``"member"`` (signed in: contact details) or ``"public"``.
   Nothing user-specific is ever in a cached part — it is rendered without the request, so no
   CSRF token, no user name and no message can get into it; the page around it (header, messages)
-  is rendered per request as always.
+  is rendered per request, or, for the pages served most (``cached_page``), cached whole with
+  slots for what is the request's own (its CSRF token and its path), filled in per request.
 
 The version is one primary-key read per request. Parts live in two tiers: this process's memory
 (bounded; no network, no unpickling) in front of Django's default cache, which is Redis in
@@ -29,9 +30,15 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.db import connection
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
+from django.utils.html import escape
 
 # A part is built again at least this often even if nothing changes (memory, not correctness).
 MAX_AGE = 6 * 60 * 60
@@ -159,3 +166,42 @@ def cached(
         cache.set(key, (expires, value), timeout)
     local_parts.set(key, value, expires)
     return value
+
+
+def _slot(name: str) -> bytes:
+    # The same in every process (a page built by one worker is served by all), and not guessable
+    # from outside: text in the data cannot pose as a slot.
+    return f"kkr-slot-{salted_hmac('kkr_portal.pagecache.slot', name).hexdigest()[:32]}".encode()
+
+
+CSRF_SLOT = _slot("csrf")
+PATH_SLOT = _slot("path")
+
+
+def cached_page(
+    request, template_name: str, name: str, *parts: Any, build: Callable[[], tuple[Any, dt.datetime | None]]
+):
+    """A response of ``template_name`` around the cached ``parts`` value ``build()`` returns
+    (``{"parts": ...}`` in its context), the whole page cached as bytes.
+
+    The page around the parts depends on the visitor only by whether they are signed in and staff
+    (the header's buttons), which are in the key, and by two values of the request's own: its CSRF
+    token and its path, put into the cached bytes per request. A request with messages to show
+    gets the page rendered around the cached parts, as ``cached`` pages do.
+    """
+    user = request.user
+    version = request_version(request)
+    if len(get_messages(request)):
+        value = cached(name, *parts, build=build, version=version)
+        return HttpResponse(render_to_string(template_name, {"parts": value}, request))
+
+    def build_page():
+        value = cached(name, *parts, build=build, version=version)
+        context = {"parts": value, "csrf_token": CSRF_SLOT.decode(), "next_path": PATH_SLOT.decode()}
+        return render_to_string(template_name, context, request).encode(), None
+
+    page = cached(f"{name}:page", *parts, user.is_authenticated, user.is_staff, build=build_page, version=version)
+    body = page.replace(CSRF_SLOT, get_token(request).encode()).replace(
+        PATH_SLOT, escape(request.get_full_path()).encode()
+    )
+    return HttpResponse(body)

@@ -159,8 +159,14 @@ def print_view(request):
         }
         return {"content": render_to_string("members/directory_print_content.html", context)}, None
 
-    parts = pagecache.cached("blaa-bog-print", _query_key(request.GET), pagecache.audience(show_contact), build=build)
-    return TemplateResponse(request, "members/directory_print.html", {"parts": parts})
+    return pagecache.cached_page(
+        request,
+        "members/directory_print.html",
+        "blaa-bog-print",
+        _query_key(request.GET),
+        pagecache.audience(show_contact),
+        build=build,
+    )
 
 
 def _groups(entries: list[Entry], *, by_council: bool) -> list[dict]:

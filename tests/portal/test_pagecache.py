@@ -385,6 +385,75 @@ def test_the_print_page_lists_the_kkrs_own_people_unless_another_role_is_chosen(
     assert "udeladt" not in mayors
 
 
+# --- the print page, cached whole --------------------------------------------------------------
+
+
+def _csrf_in(html: str) -> str:
+    import re
+
+    tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html))
+    assert len(tokens) == 1, tokens  # the log-out and the language forms carry the same one
+    return tokens.pop()
+
+
+def test_each_visitor_of_the_whole_page_gets_their_own_working_csrf_token(odense, period, syddanmark):
+    from django.middleware.csrf import _unmask_cipher_token
+
+    from kkr_portal.pagecache import CSRF_SLOT, PATH_SLOT
+
+    one, two = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    for client, email in ((one, "en@example.dk"), (two, "to@example.dk")):
+        client.force_login(factories.PersonFactory(user=factories.UserFactory(email=email)).user)
+
+    first = page(one, "blaa_bog_print")
+    second = page(two, "blaa_bog_print")  # served from the page the first one filled
+
+    assert CSRF_SLOT.decode() not in first + second
+    assert PATH_SLOT.decode() not in first + second
+    token_one, token_two = _csrf_in(first), _csrf_in(second)
+    assert _unmask_cipher_token(token_one) == one.cookies["csrftoken"].value
+    assert _unmask_cipher_token(token_two) == two.cookies["csrftoken"].value
+    assert _unmask_cipher_token(token_one) != _unmask_cipher_token(token_two)
+    # Each token works for its own visitor: the log-out form posts.
+    response = two.post(reverse("account_logout"), {"csrfmiddlewaretoken": token_two})
+    assert response.status_code == 302
+    assert "_auth_user_id" not in two.session
+
+
+def test_the_language_switch_of_the_whole_page_returns_to_the_requests_own_address(signed_in):
+    signed_in.get(reverse("blaa_bog_print"), {"kkr": "syddanmark"})
+
+    html = signed_in.get(reverse("blaa_bog_print"), {"rolle": "mayor", "kkr": "syddanmark"}).content.decode()
+
+    path = reverse("blaa_bog_print")
+    assert f'name="next" value="{path}?rolle=mayor&amp;kkr=syddanmark"' in html
+
+
+def test_the_whole_page_shows_the_administration_link_to_staff_only(signed_in, staff_syddanmark):
+    staff = Client()
+    staff.force_login(staff_syddanmark)
+
+    as_member = page(signed_in, "blaa_bog_print")
+    as_staff = page(staff, "blaa_bog_print")
+    as_member_again = page(signed_in, "blaa_bog_print")
+
+    administration = f'href="{reverse("admin:index")}"'
+    assert administration not in as_member
+    assert administration in as_staff
+    assert administration not in as_member_again
+
+
+def test_a_message_waiting_for_the_visitor_is_shown_on_the_whole_page(signed_in, member):
+    page(signed_in, "blaa_bog_print")  # the page is cached whole
+    signed_in.post(reverse("my_page"), {"rotate_feed": "1"})  # leaves a message for the next page
+
+    with_message = page(signed_in, "blaa_bog_print")
+    after = page(signed_in, "blaa_bog_print")
+
+    assert "Dit kalenderlink er nyt" in with_message
+    assert "Dit kalenderlink er nyt" not in after  # shown once, as every message
+
+
 def test_the_agenda_of_a_cached_feed_follows_a_new_agenda_item(signed_in, syddanmark):
     meeting = factories.MeetingFactory(council=syddanmark, title="Decembermødet")
     assert "Nyt punkt" not in page(signed_in, "council_feed", "syddanmark")
