@@ -9,21 +9,31 @@
   start when the login's own request ends, not at the next request.
 
 Members are not touched: they log in by code and keep Django's normal session age.
+
+``CachedAuthenticationMiddleware`` replaces Django's AuthenticationMiddleware: a signed-in
+request reuses the user row this process read last, as long as the user table's version
+(``AccountsVersion``, bumped by the database on every write to it) has not moved.
 """
 
 from __future__ import annotations
 
+import copy
+import threading
 import time
 
 from allauth.account.views import logout as allauth_logout
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import auth, messages
 from django.contrib.auth import logout
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 # Seconds since the epoch of the staff user's last request, kept in the session.
@@ -119,3 +129,74 @@ def require_totp(request, user):
 def admin_logout(request, extra_context=None):
     """The admin's "Log ud" is allauth's logout: the same page, signals and redirect."""
     return allauth_logout(request)
+
+
+# --- request.user without reading the user row on every request ---------------------------------
+#
+# Written here rather than taken from a library: the caching auth packages invalidate on model
+# signals, which a queryset update or raw SQL (deactivating a login, say) never sends; the
+# version the database itself bumps misses no write.
+
+# Users read under the current accounts version, as read (never handed out: each request gets
+# its own copy, so whatever a request caches on its user — permissions, the person — stays its own).
+_USERS_MAX = 10_000
+
+
+class _Users:
+    def __init__(self) -> None:
+        self.version: int | None = None
+        self.users: dict[tuple, object] = {}
+        self.lock = threading.Lock()
+
+    def get(self, version: int, key: tuple):
+        with self.lock:
+            if version != self.version:
+                self.version, self.users = version, {}
+            return self.users.get(key)
+
+    def put(self, version: int, key: tuple, user) -> None:
+        with self.lock:
+            if version != self.version:
+                return
+            if len(self.users) >= _USERS_MAX:
+                self.users = {}
+            self.users[key] = user
+
+
+_users = _Users()
+
+
+def cached_user(request):
+    """``request.user``: as ``django.contrib.auth.get_user`` gives it, from this process's copy
+    when the user table has not changed since it was read."""
+    from .versioning import read_versions
+
+    session = request.session
+    user_id = session.get(auth.SESSION_KEY)
+    backend = session.get(auth.BACKEND_SESSION_KEY)
+    session_hash = session.get(auth.HASH_SESSION_KEY)
+    if user_id is None:
+        return AnonymousUser()
+    # The page cache's version comes with it, in the same round trip (kkr_portal.pagecache).
+    versions = request._kkr_versions = read_versions()
+    version = versions[1]
+    if version is None or not backend or not session_hash:
+        return auth.get_user(request)
+    key = (str(user_id), backend)
+    user = _users.get(version, key)
+    # Django's own check of the session against the password: a changed password ends it. Any
+    # mismatch (an old SECRET_KEY among the fallbacks, say) goes Django's whole way.
+    if user is not None and constant_time_compare(session_hash, user.get_session_auth_hash()):
+        return copy.copy(user)
+    user = auth.get_user(request)
+    if user.is_authenticated:
+        _users.put(version, key, copy.copy(user))
+    return user
+
+
+class CachedAuthenticationMiddleware(AuthenticationMiddleware):
+    """Django's AuthenticationMiddleware, reading ``request.user`` through ``cached_user``."""
+
+    def process_request(self, request):
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: cached_user(request))

@@ -1,4 +1,5 @@
-"""The portal's own bookkeeping: the directory's data version (see ``kkr_portal/pagecache.py``)."""
+"""The portal's own bookkeeping: the directory's data version (see ``kkr_portal/pagecache.py``)
+and the logins' (see ``kkr_portal.auth.CachedAuthenticationMiddleware``)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,20 @@ class DirectoryVersion(models.Model):
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(id=1), name="directoryversion_single_row")]
+
+    def __str__(self) -> str:
+        return str(self.number)
+
+
+class AccountsVersion(models.Model):
+    """One row whose ``number`` changes with every committed write to the user table (triggers
+    from ``kkr_portal.versioning``): a user row read under one number is still the row."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    number = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="accountsversion_single_row")]
 
     def __str__(self) -> str:
         return str(self.number)

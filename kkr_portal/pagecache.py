@@ -129,7 +129,9 @@ def request_version(request) -> int | None:
     if request.method not in ("GET", "HEAD"):
         return None
     if not hasattr(request, "_kkr_directory_version"):
-        request._kkr_directory_version = directory_version()
+        # A signed-in request read it already, with the logins' version (kkr_portal.auth).
+        versions = getattr(request, "_kkr_versions", None)
+        request._kkr_directory_version = versions[0] if versions else directory_version()
     return request._kkr_directory_version
 
 

@@ -1,4 +1,5 @@
-"""Database triggers that bump ``DirectoryVersion`` on every write to the directory's tables.
+"""Database triggers that bump ``DirectoryVersion`` on every write to the directory's tables,
+and ``AccountsVersion`` on every write to the user table.
 
 Every table of the apps in ``DIRECTORY_APPS`` gets one (except simple-history's own tables,
 which only ever change together with the table they record). They are (re)installed after
@@ -20,11 +21,18 @@ from django.db import connections
 DIRECTORY_APPS = ("members", "fora", "agreements", "elections")
 VERSION_TABLE = "kkr_portal_directoryversion"
 TRIGGER = "kkr_directory_changed"
-FUNCTION = "kkr_directory_changed"
+# The logins' own counter (``AccountsVersion``): signed-in requests reuse the user row they read
+# last (kkr_portal.auth.CachedAuthenticationMiddleware) until it moves. Its own row, so that a
+# login does not wait for a long directory import holding the directory's row, nor the reverse.
+ACCOUNTS_TABLE = "kkr_portal_accountsversion"
+ACCOUNTS_TRIGGER = "kkr_accounts_changed"
 
-# A fresh row starts at the clock in microseconds, so a version table that was emptied (a test
-# database flush) never hands out a number that an older cached fragment was stored under.
-POSTGRES_FUNCTION = """
+
+# Literal SQL, one per counter (table names are constants, never input).
+POSTGRES_FUNCTIONS = {
+    # A fresh row starts at the clock in microseconds, so a version table that was emptied (a
+    # test database flush) never hands out a number that an older cached value was stored under.
+    TRIGGER: """
 CREATE OR REPLACE FUNCTION kkr_directory_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO kkr_portal_directoryversion (id, number)
@@ -33,12 +41,32 @@ BEGIN
     RETURN NULL;
 END
 $$
-"""
-SQLITE_BUMP = (
-    "INSERT INTO kkr_portal_directoryversion (id, number) "
-    "VALUES (1, CAST(strftime('%s', 'now') AS INTEGER) * 1000000) "
-    "ON CONFLICT(id) DO UPDATE SET number = number + 1;"
-)
+""",
+    # The logins' number is never handed out twice, not even by a transaction that rolled back
+    # (sequences are not transactional; on SQLite a random 64-bit number): a user row read in a
+    # transaction that wrote it and then rolled back can never match a later number.
+    ACCOUNTS_TRIGGER: """
+CREATE SEQUENCE IF NOT EXISTS kkr_accounts_version_seq;
+CREATE OR REPLACE FUNCTION kkr_accounts_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO kkr_portal_accountsversion (id, number) VALUES (1, nextval('kkr_accounts_version_seq'))
+    ON CONFLICT (id) DO UPDATE SET number = nextval('kkr_accounts_version_seq');
+    RETURN NULL;
+END
+$$
+""",
+}
+SQLITE_BUMPS = {
+    TRIGGER: (
+        "INSERT INTO kkr_portal_directoryversion (id, number) "
+        "VALUES (1, CAST(strftime('%s', 'now') AS INTEGER) * 1000000) "
+        "ON CONFLICT(id) DO UPDATE SET number = number + 1;"
+    ),
+    ACCOUNTS_TRIGGER: (
+        "INSERT INTO kkr_portal_accountsversion (id, number) VALUES (1, random()) "
+        "ON CONFLICT(id) DO UPDATE SET number = random();"
+    ),
+}
 
 
 def directory_tables() -> list[str]:
@@ -54,15 +82,22 @@ def directory_tables() -> list[str]:
     return sorted(set(tables))
 
 
-def installed_triggers(using: str = "default") -> set[str]:
+def accounts_tables() -> list[str]:
+    """The user table: what a signed-in request's ``request.user`` is read from."""
+    from django.contrib.auth import get_user_model
+
+    return [get_user_model()._meta.db_table]
+
+
+def installed_triggers(using: str = "default", trigger: str = TRIGGER) -> set[str]:
     """The tables that have the trigger now (read back from the database's catalogue)."""
     connection = connections[using]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname = %s", [TRIGGER])
+            cursor.execute("SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname = %s", [trigger])
             return {row[0].strip('"') for row in cursor.fetchall()}
         cursor.execute(
-            "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s", [f"{TRIGGER}%"]
+            "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s", [f"{trigger}%"]
         )
         by_table: dict[str, int] = {}
         for table, _name in cursor.fetchall():
@@ -71,29 +106,48 @@ def installed_triggers(using: str = "default") -> set[str]:
 
 
 def install_triggers(using: str = "default", **_kwargs) -> None:
-    """Create the function and the missing triggers; idempotent (runs after every migrate)."""
+    """Create the functions and the missing triggers; idempotent (runs after every migrate)."""
     connection = connections[using]
     if connection.vendor not in ("postgresql", "sqlite"):
         return
     existing_tables = set(connection.introspection.table_names())
-    if VERSION_TABLE not in existing_tables:
-        return
-    have = installed_triggers(using)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(POSTGRES_FUNCTION)
-        for table in directory_tables():
-            if table in have or table not in existing_tables:
-                continue
-            quoted = connection.ops.quote_name(table)
+    for trigger, version_table, tables in (
+        (TRIGGER, VERSION_TABLE, directory_tables()),
+        (ACCOUNTS_TRIGGER, ACCOUNTS_TABLE, accounts_tables()),
+    ):
+        if version_table not in existing_tables:
+            continue
+        have = installed_triggers(using, trigger)
+        with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                cursor.execute(
-                    f"CREATE OR REPLACE TRIGGER {TRIGGER} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
-                    f"ON {quoted} FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()"
-                )
-            else:
-                for operation in ("INSERT", "UPDATE", "DELETE"):
+                cursor.execute(POSTGRES_FUNCTIONS[trigger])
+            for table in tables:
+                if table in have or table not in existing_tables:
+                    continue
+                quoted = connection.ops.quote_name(table)
+                if connection.vendor == "postgresql":
                     cursor.execute(
-                        f"CREATE TRIGGER IF NOT EXISTS {TRIGGER}_{table}_{operation.lower()} "
-                        f"AFTER {operation} ON {quoted} BEGIN {SQLITE_BUMP} END"
+                        f"CREATE OR REPLACE TRIGGER {trigger} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
+                        f"ON {quoted} FOR EACH STATEMENT EXECUTE FUNCTION {trigger}()"
                     )
+                else:
+                    for operation in ("INSERT", "UPDATE", "DELETE"):
+                        cursor.execute(
+                            f"CREATE TRIGGER IF NOT EXISTS {trigger}_{table}_{operation.lower()} "
+                            f"AFTER {operation} ON {quoted} BEGIN {SQLITE_BUMPS[trigger]} END"
+                        )
+
+
+def read_versions() -> tuple[int | None, int | None]:
+    """The directory's and the logins' versions in one round trip; None where a row is missing
+    (a flushed test database): nothing is cached on it.
+
+    Plain SQL: it runs on every signed-in request, and the ORM would compile it each time.
+    """
+    with connections["default"].cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT number FROM kkr_portal_directoryversion WHERE id = 1), "
+            "(SELECT number FROM kkr_portal_accountsversion WHERE id = 1)"
+        )
+        directory, accounts = cursor.fetchone()
+    return directory, accounts

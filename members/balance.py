@@ -338,7 +338,9 @@ def council_balance_chart(request, slug):
         council = get_or_404(Council.objects.all(), slug=slug)
         return party_chart_svg(council_balance(council, today(), signed_in=show_contact)), None
 
-    svg = pagecache.cached("balance-svg", slug, pagecache.audience(show_contact), build=build)
+    svg = pagecache.cached(
+        "balance-svg", slug, pagecache.audience(show_contact), build=build, version=pagecache.request_version(request)
+    )
     response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
     response["Cache-Control"] = "private, max-age=300"
     return response

@@ -106,7 +106,12 @@ def directory(request):
         return parts, None
 
     parts = pagecache.cached(
-        "blaa-bog", partial, _query_key(request.GET), pagecache.audience(show_contact), build=build
+        "blaa-bog",
+        partial,
+        _query_key(request.GET),
+        pagecache.audience(show_contact),
+        build=build,
+        version=pagecache.request_version(request),
     )
     if partial:
         response = HttpResponse(parts["results"])

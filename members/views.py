@@ -103,7 +103,9 @@ def council_detail(request, slug):
         # A meeting leaves "Næste møder" when it is over.
         return {"title": council.name, "content": content}, min((m.ends_at for m in meetings), default=None)
 
-    parts = pagecache.cached("council", slug, pagecache.audience(show_contact), build=build)
+    parts = pagecache.cached(
+        "council", slug, pagecache.audience(show_contact), build=build, version=pagecache.request_version(request)
+    )
     return TemplateResponse(request, "members/council_detail.html", {"parts": parts})
 
 
@@ -125,7 +127,9 @@ def person_detail(request, slug):
         }
         return {"title": person.name, "content": render_to_string("members/person_detail_content.html", context)}, None
 
-    parts = pagecache.cached("person", slug, pagecache.audience(show_contact), build=build)
+    parts = pagecache.cached(
+        "person", slug, pagecache.audience(show_contact), build=build, version=pagecache.request_version(request)
+    )
     return TemplateResponse(request, "members/person_detail.html", {"parts": parts})
 
 
@@ -188,7 +192,9 @@ def council_feed(request, slug):
         content = calendar.feed_ics(name=council.name, meetings=meetings)
         return content, first_end + CALENDAR_HISTORY if first_end else None
 
-    return ics_response(pagecache.cached("council-feed", slug, build=build), f"{slug}.ics")
+    return ics_response(
+        pagecache.cached("council-feed", slug, build=build, version=pagecache.request_version(request)), f"{slug}.ics"
+    )
 
 
 @require_safe

@@ -22,7 +22,11 @@ CPH = zoneinfo.ZoneInfo("Europe/Copenhagen")
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=CPH)
 TODAY = NOW.date()
 
-SIGNED_IN = 2  # the session and the user
+# the session, the versions (kkr_portal.versioning.read_versions) and, on the first request
+# since the login, the user row (kkr_portal.auth)
+SIGNED_IN = 3
+# A later request of the same login: the user is the process's copy (one query less).
+AGAIN = -1
 # Areas, councils; agreements + milestones; fora + policy areas + seats + their appointments +
 # the continued seats' appointments; upcoming meetings + items; recent meetings + items.
 LENS_QUERIES = SIGNED_IN + 2 + 2 + 5 + 2 + 2
@@ -283,7 +287,7 @@ def test_the_area_page_query_count_does_not_grow_with_the_rows_shown(
     with django_assert_num_queries(LENS_QUERIES):
         response = signed_in.get(reverse("policy_area_detail", args=["sundhed"]))
     assert text(response).count('class="forum-block') == 2 + 2 * extra
-    with django_assert_num_queries(LENS_QUERIES):
+    with django_assert_num_queries(LENS_QUERIES + AGAIN):
         signed_in.get(reverse("policy_area_detail", args=["sundhed"]), {"kkr": "syddanmark"})
-    with django_assert_num_queries(LIST_QUERIES):
+    with django_assert_num_queries(LIST_QUERIES + AGAIN):
         signed_in.get(reverse("policy_area_list"))
