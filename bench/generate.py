@@ -8,7 +8,7 @@ deputy seats each held by an appointment, and about five meetings a year with ag
 
 Rows get their ids here (one COPY per table, no round trip per row); the sequences are moved
 past them afterwards. ``Person.search_name`` is filled with ``members.search.fold`` because COPY
-bypasses ``Person.save()``.
+bypasses ``Person.save()``; the people are written after their roles (see ``copy_people``).
 """
 
 from __future__ import annotations
@@ -260,6 +260,19 @@ def reset_sequences(*models_: type[models.Model]) -> None:
             )
 
 
+def copy_people(people: Sequence[Person]) -> int:
+    """COPY the people after their roles: the database works out each one's ``role_days`` from
+    them as the row goes in (migration members.0008). Replica mode skips triggers, so that one
+    is switched on for the COPY (``ENABLE ALWAYS``) and back to normal afterwards."""
+    trigger = "members_person_role_days"
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE members_person ENABLE ALWAYS TRIGGER {trigger}")
+    count = copy_objects(Person, people)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE members_person ENABLE TRIGGER {trigger}")
+    return count
+
+
 class Ids:
     """Hands out ids above those already in a table."""
 
@@ -334,7 +347,6 @@ def generate(scale: Scale, *, today: dt.date, seed: int = SEED) -> dict[str, int
     kinds = list(ForumKind.objects.order_by("position", "pk"))
 
     people = make_people(scale.people, rng, parties)
-    copy_objects(Person, people)
 
     # Council seats: each person has a home municipality and serves one to three periods in a row.
     home = {person.pk: rng.choice(municipalities) for person in people}
@@ -502,6 +514,7 @@ def generate(scale: Scale, *, today: dt.date, seed: int = SEED) -> dict[str, int
     copy_objects(Forum, fora)
     copy_objects(Seat, fseats)
     copy_objects(Appointment, appointments)
+    copy_people(people)
 
     # About five meetings a year per KKR, each with a short agenda.
     meeting_ids, item_ids = Ids(Meeting), Ids(AgendaItem)
