@@ -319,7 +319,7 @@ def measure_tasks(target_deliveries: int = 10_000, send_seconds: float = 5.0, se
     from django.utils import timezone
 
     from members.models import Council, KKRMembership, Meeting
-    from reminders import services
+    from reminders import emails, services
     from reminders.models import Delivery, ReminderRule
 
     now = timezone.now()
@@ -362,6 +362,8 @@ def measure_tasks(target_deliveries: int = 10_000, send_seconds: float = 5.0, se
     try:
         ids = list(Delivery.objects.filter(status="pending").order_by("pk").values_list("pk", flat=True)[:send_max])
         sent = 0
+        # What a worker process does when it starts (reminders.tasks.warm_up), not per message.
+        emails.warm_up()
         with override_settings(
             EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1", EMAIL_PORT=port
         ):

@@ -7,19 +7,22 @@ what is due, and again when the send task checks, just before sending, that it s
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import functools
+import threading
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import connection, connections, models
 from django.db.models import CharField, DateField, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
+from django.db.transaction import TransactionManagementError
 
 from .choices import DeliveryStatus, ReminderAudience, ReminderKind
 
@@ -234,6 +237,88 @@ def _agenda_digest() -> RawSQL:
     return RawSQL(sql, (), output_field=models.TextField())  # noqa: S611 - no values in it
 
 
+class Prepared:
+    """A query of one shape whose SQL is built once per thread, then run with other values.
+
+    Django builds a query's SQL anew every time it runs it. For the send task's two reads (the
+    row lock and the re-check), a few rows by primary key, that cost three times the database's
+    own work. ``build`` returns the queryset for keyword values; it is built once with a mark per
+    value, and every run puts the values where the marks are in the parameters and reads the rows
+    as the queryset would (the same model instances, ``select_related`` rows and annotations).
+    The SQL is the queryset's own, so it holds the same locks and sees the same rows.
+
+    PostgreSQL only; elsewhere (SQLite) the queryset is built and run as usual.
+    """
+
+    # Values no real parameter has, one kind per value type the builders take.
+    MARKS = {
+        int: (-1_999_999_917, -1_999_999_919, -1_999_999_921),
+        str: ("prepared-mark-a-7c41", "prepared-mark-b-7c41", "prepared-mark-c-7c41"),
+        dt.datetime: tuple(dt.datetime(1901, 1, 1, 0, 0, n, 417, tzinfo=dt.UTC) for n in (1, 2, 3)),
+    }
+
+    def __init__(self, build: Callable[..., models.QuerySet], **types: type) -> None:
+        self.build = build
+        self.types = types
+        self._local = threading.local()
+
+    def rows(self, **values) -> list[models.Model]:
+        if connection.vendor != "postgresql":
+            return list(self.build(**values))
+        compiled = self._compiled()
+        if compiled["for_update"] and connection.get_autocommit():
+            raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
+        params = list(compiled["params"])
+        for name, positions in compiled["positions"].items():
+            for position in positions:
+                params[position] = _like(params[position], values[name])
+        sql, params = compiled["sql"], tuple(params)
+        compiler = copy.copy(compiled["compiler"])
+        compiler.as_sql = lambda *args, **kwargs: (sql, params)
+        run = compiled["queryset"]._chain()
+        run.query.get_compiler = lambda *args, **kwargs: compiler
+        return list(run._iterable_class(run))
+
+    def _compiled(self) -> dict:
+        compiled = getattr(self._local, "compiled", None)
+        # A thread's connection to the database is the same object from one query to the next.
+        if compiled is not None and compiled["compiler"].connection is connections[compiled["queryset"].db]:
+            return compiled
+        used: dict[type, int] = defaultdict(int)
+        marks = {}
+        for name, kind in self.types.items():
+            marks[name] = self.MARKS[kind][used[kind]]
+            used[kind] += 1
+        queryset = self.build(**marks)
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        # Fills the compiler's columns (compiler.select, klass_info) for reading the rows.
+        sql, params = compiler.as_sql()
+        positions = {
+            name: [i for i, param in enumerate(params) if isinstance(param, type(mark)) and param == mark]
+            for name, mark in marks.items()
+        }
+        unused = [name for name, found in positions.items() if not found]
+        if unused:
+            raise ValueError(f"The query does not use the values {unused}")
+        compiled = {
+            "queryset": queryset,
+            "compiler": compiler,
+            "sql": sql,
+            "params": params,
+            "positions": positions,
+            "for_update": queryset.query.select_for_update,
+        }
+        self._local.compiled = compiled
+        return compiled
+
+
+def _like(param, value):
+    """``value`` as the ORM passed the mark it replaces: an ``Int4`` for an integer ``Value``."""
+    if value is None or type(param) in (int, str, dt.datetime):
+        return value
+    return type(param)(value)
+
+
 def recheck(delivery) -> tuple[Occasion | None, str | None]:
     """The delivery's occasion as it is now (``None``: gone, cancelled, completed or ended) and
     the address its recipient would be planned with now (``None``: not any more: opted out, no
@@ -245,19 +330,43 @@ def recheck(delivery) -> tuple[Occasion | None, str | None]:
     kind = delivery.occasion_type
     to_person = delivery.recipient_id is not None
     day = delivery.occasion_at.astimezone(COPENHAGEN).date() if to_person else None
-    recipient = Value(delivery.recipient_id) if to_person else Value(delivery.email)
-    row = (
-        _current(kind)
-        .filter(pk=delivery.occasion_id)
-        .alias(recipient=recipient)
-        .annotate(recipient_email=_current_address(kind, day))
-        .first()
-    )
-    if row is None:
+    recipient = delivery.recipient_id if to_person else delivery.email
+    rows = _recheck_query(kind, day).rows(pk=delivery.occasion_id, recipient=recipient)
+    if not rows:
         return None, None
+    (row,) = rows
     occasion = _OCCASION[kind](row)
     wanted = MEMBERS if to_person else SECRETARIAT
     return occasion, row.recipient_email if wanted in _audience(delivery.rule, occasion) else None
+
+
+@functools.lru_cache(maxsize=64)
+def _recheck_query(kind: str, day: dt.date | None) -> Prepared:
+    """``recheck``'s query for the kind and (a person's) day: the occasion by primary key, with the
+    address of the recipient named by ``recipient`` (a person's id, or a secretariat address)."""
+
+    def build(pk: int, recipient: int | str) -> models.QuerySet:
+        rows = _current(kind).filter(pk=pk).alias(recipient=Value(recipient))
+        return rows.annotate(recipient_email=_current_address(kind, day))[:1]
+
+    return Prepared(build, pk=int, recipient=int if day is not None else str)
+
+
+def _ready_row(now: dt.datetime, pk: int) -> models.QuerySet:
+    from .models import Delivery
+
+    rows = Delivery.objects.ready(now).filter(pk=pk).select_for_update(skip_locked=True, of=("self",))
+    return rows.select_related("rule")[:1]
+
+
+_READY_ROW = Prepared(_ready_row, now=dt.datetime, pk=int)
+
+
+def lock_ready(pk: int, now: dt.datetime):
+    """The delivery with its rule if it is ready, locked until the transaction ends; ``None`` if it
+    is not ready (sent, skipped, failed, waiting for its time) or another task holds it."""
+    rows = _READY_ROW.rows(now=now, pk=pk)
+    return rows[0] if rows else None
 
 
 @functools.lru_cache(maxsize=64)

@@ -274,13 +274,7 @@ def send_delivery(*, delivery_id: int) -> str:
     try:
         with transaction.atomic():
             now = timezone.now()
-            delivery = (
-                Delivery.objects.ready(now)
-                .select_for_update(skip_locked=True, of=("self",))
-                .select_related("rule")
-                .filter(pk=delivery_id)
-                .first()
-            )
+            delivery = querysets.lock_ready(delivery_id, now)
             if delivery is None:
                 return "not ready"
             occasion, reason = _still_due(delivery, now)

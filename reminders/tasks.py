@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from celery import shared_task
-from celery.signals import worker_process_shutdown
+from celery.signals import worker_process_init, worker_process_shutdown
 
-from . import services, smtp
+from . import emails, services, smtp
 
 
 @shared_task(ignore_result=True)
@@ -27,3 +27,10 @@ def send_delivery(delivery_id: int) -> str:
 def close_smtp_connection(**kwargs) -> None:
     """Say goodbye to the SMTP server when a pool process ends (the send tasks keep the connection)."""
     smtp.discard()
+
+
+@worker_process_init.connect
+def warm_up(**kwargs) -> None:
+    """Load when a pool process starts what its first send task would load otherwise: the URLconf
+    (every link in a reminder is reversed), and the email templates."""
+    emails.warm_up()

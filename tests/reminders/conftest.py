@@ -105,10 +105,12 @@ def queued(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _nothing_kept_between_tests():
-    """A worker keeps its SMTP connection and the .ics of recent meetings for the next send task:
-    not from one test to the next."""
+    """A worker keeps its SMTP connection, the .ics and the texts of recent occasions for the next
+    send task: not from one test to the next."""
     smtp.discard()
     emails._ics_cache.clear()
+    emails._render_cache.clear()
     yield
     smtp.discard()
     emails._ics_cache.clear()
+    emails._render_cache.clear()

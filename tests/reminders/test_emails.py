@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import email
 import re
 
 import pytest
@@ -188,3 +189,83 @@ def test_the_reminder_is_in_danish_whatever_language_is_active(meeting):
         _delivery, message = sent_to("bo@example.dk")
     assert "Påmindelse om møde i KKR Syddanmark" in message.body
     assert "mandag 7. december 2026" in message.body
+
+
+def _send_all(at: dt.datetime = WEEK_BEFORE) -> dict[str, object]:
+    with time_machine.travel(at, tick=False):
+        services.plan_deliveries()
+        for delivery in Delivery.objects.filter(status=Delivery.Status.PENDING):
+            tasks.send_delivery(delivery.pk)
+    return {message.to[0]: message for message in mail.outbox}
+
+
+def test_texts_rendered_once_per_meeting_still_carry_each_recipients_own_unsubscribe_link(meeting, settings):
+    settings.SITE_URL = "https://kkr.example.dk"
+    messages = _send_all()
+    assert len(emails._render_cache) == 1  # one meeting, one audience: rendered once
+    links = set()
+    for address, message in messages.items():
+        delivery = Delivery.objects.get(email=address)
+        link = message.extra_headers["List-Unsubscribe"][1:-1]
+        assert emails.read_unsubscribe_token(link.split("/")[-2]) == (delivery.recipient_id, "", "meeting")
+        html = message.alternatives[0][0]
+        assert link in message.body
+        assert f'href="{link}"' in html
+        assert emails._UNSUBSCRIBE_MARK not in message.body + html + message.subject
+        links.add(link)
+    assert len(links) == len(messages) == 3
+
+
+def test_a_cached_text_is_the_text_rendered_afresh(meeting, settings):
+    first = _send_all()["anne@example.dk"]
+    emails._render_cache.clear()
+    mail.outbox.clear()
+    Delivery.objects.update(status=Delivery.Status.PENDING, sent_at=None)
+    again = _send_all()["anne@example.dk"]
+    assert (first.subject, first.body, first.alternatives) == (again.subject, again.body, again.alternatives)
+
+
+def test_a_meeting_changed_between_two_reminders_shows_the_change_in_the_second(meeting):
+    with time_machine.travel(WEEK_BEFORE, tick=False):
+        services.plan_deliveries()
+        anne, bo = Delivery.objects.get(email="anne@example.dk"), Delivery.objects.get(email="bo@example.dk")
+        tasks.send_delivery(anne.pk)
+        Meeting.objects.filter(pk=meeting.pk).update(title="KKR-møde, nyt emne", place="Nyborg Strand")
+        Council.objects.filter(pk=meeting.council_id).update(name="KKR Syd")
+        tasks.send_delivery(bo.pk)
+    first, second = mail.outbox
+    assert "KKR-møde december" in first.body
+    assert "nyt emne" not in first.body
+    for part in (second.subject, second.body, second.alternatives[0][0]):
+        assert "KKR Syd" in part
+    assert "nyt emne" in second.body
+    assert "Nyborg Strand" in second.alternatives[0][0]
+
+
+def test_a_reminder_flattens_as_with_the_standard_policy(anne_mail):
+    from email.policy import compat32
+
+    _delivery, message = anne_mail
+    built = message.message()
+    fast = built.as_bytes(linesep="\r\n")
+    built.policy = compat32
+    assert fast == built.as_bytes(linesep="\r\n")
+    parsed = email.message_from_bytes(fast)
+    assert [part.get_content_type() for part in parsed.walk()] == [
+        "multipart/mixed",
+        "multipart/alternative",
+        "text/plain",
+        "text/html",
+        "text/calendar",
+    ]
+    assert parsed["Message-ID"] == message.extra_headers["Message-ID"]
+
+
+def test_a_worker_process_loads_the_urlconf_and_templates_when_it_starts():
+    from django.template import engines
+    from django.urls import get_resolver
+
+    tasks.warm_up()
+    assert get_resolver()._populated
+    (loader,) = engines["django"].engine.template_loaders
+    assert any("meeting_body.html" in str(key) for key in loader.get_template_cache)
