@@ -58,6 +58,11 @@ TARGETS = (
 )
 
 
+# Measured like the pages but without a target: what every signed-in page costs at least (the
+# bare view with a member's session: the session and the user, kkr_portal.auth).
+REFERENCES = (("signed", "bare Django view, signed in"),)
+
+
 def key(page: str, scale: str) -> str:
     return f"{page}@{scale}"
 
@@ -114,6 +119,26 @@ def table_rows(results: dict[str, dict]) -> list[list[str]]:
                     _task_figure(row),
                     target.text if measured else "",
                     verdict if measured else "",
+                ]
+            )
+    for page, title in REFERENCES:
+        for scale in PAGE_SCALES:
+            row = results.get(key(page, scale))
+            if row is None:
+                continue
+            rows.append(
+                [
+                    title,
+                    SCALE_LABELS.get(scale, scale),
+                    _fmt(row.get("queries"), "d"),
+                    _fmt(row.get("median_ms"), ".1f"),
+                    _fmt(row.get("p95_ms"), ".1f"),
+                    _fmt(row.get("rps"), ".0f"),
+                    _fmt(row.get("ratio"), ".3f"),
+                    "—",
+                    "—",
+                    "",
+                    "",
                 ]
             )
     return rows

@@ -263,6 +263,8 @@ def measure_pages(scale: str, *, seconds: float, max_requests: int) -> tuple[dic
         "whole": (member, "/blaa-bog/udskriv/"),
         "admin": (admin, "/admin/fora/appointment/"),
         "feed": (member, "/moeder/kkr/syddanmark.ics"),
+        # No target: the floor of every signed-in page (bench/report.py REFERENCES).
+        "signed": (member, "/" + BARE_PATH),
     }
     if scale == "40x":
         # The whole Blå Bog's target is Denmark's; at 40x it is tens of thousands of rows per

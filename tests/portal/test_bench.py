@@ -94,6 +94,24 @@ def test_the_table_and_the_report_say_pass_and_fail_and_profile_the_failure(tmp_
     assert (tmp_path / "plot.png").read_bytes().startswith(b"\x89PNG")
 
 
+def test_the_signed_in_floor_is_a_row_of_its_own_without_a_verdict():
+    results = passing_results()
+    results[report.key("signed", "denmark")] = {
+        "queries": 2,
+        "median_ms": 1.0,
+        "p95_ms": 2.0,
+        "rps": 500.0,
+        "ratio": 0.5,
+    }
+
+    rows = [row for row in report.table_rows(results) if row[0] == "bare Django view, signed in"]
+
+    assert [row[1] for row in rows] == ["Denmark"]
+    assert rows[0][6] == "0.500"
+    assert rows[0][-1] == ""  # no target, no PASS or FAIL
+    assert {report.evaluate(t, results)[0] for t in report.TARGETS} == {"PASS"}
+
+
 def test_percentile_is_the_nearest_rank():
     assert percentile([], 0.95) == 0.0
     assert percentile(list(range(1, 101)), 0.95) == 95
