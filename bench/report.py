@@ -98,6 +98,22 @@ def _fmt(value, pattern: str) -> str:
     return "—" if value is None else format(value, pattern)
 
 
+def _table_row(title: str, scale: str, row: dict, figure: str, text: str, verdict: str) -> list[str]:
+    return [
+        title,
+        SCALE_LABELS.get(scale, scale),
+        _fmt(row.get("queries"), "d"),
+        _fmt(row.get("median_ms"), ".1f"),
+        _fmt(row.get("p95_ms"), ".1f"),
+        _fmt(row.get("rps"), ".0f"),
+        _fmt(row.get("ratio"), ".3f"),
+        _fmt(row.get("inprocess_ms"), ".1f"),
+        figure,
+        text,
+        verdict,
+    ]
+
+
 def table_rows(results: dict[str, dict]) -> list[list[str]]:
     rows = []
     for target in TARGETS:
@@ -107,40 +123,20 @@ def table_rows(results: dict[str, dict]) -> list[list[str]]:
             row = results.get(key(target.key, scale), {})
             measured = scale == target.scale
             rows.append(
-                [
+                _table_row(
                     target.title,
-                    SCALE_LABELS.get(scale, scale),
-                    _fmt(row.get("queries"), "d"),
-                    _fmt(row.get("median_ms"), ".1f"),
-                    _fmt(row.get("p95_ms"), ".1f"),
-                    _fmt(row.get("rps"), ".0f"),
-                    _fmt(row.get("ratio"), ".3f"),
-                    _fmt(row.get("inprocess_ms"), ".1f"),
+                    scale,
+                    row,
                     _task_figure(row),
                     target.text if measured else "",
                     verdict if measured else "",
-                ]
+                )
             )
     for page, title in REFERENCES:
         for scale in PAGE_SCALES:
             row = results.get(key(page, scale))
-            if row is None:
-                continue
-            rows.append(
-                [
-                    title,
-                    SCALE_LABELS.get(scale, scale),
-                    _fmt(row.get("queries"), "d"),
-                    _fmt(row.get("median_ms"), ".1f"),
-                    _fmt(row.get("p95_ms"), ".1f"),
-                    _fmt(row.get("rps"), ".0f"),
-                    _fmt(row.get("ratio"), ".3f"),
-                    "—",
-                    "—",
-                    "",
-                    "",
-                ]
-            )
+            if row is not None:
+                rows.append(_table_row(title, scale, row, "—", "", ""))
     return rows
 
 
