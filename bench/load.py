@@ -27,10 +27,48 @@ class LoadResult:
     seconds: float
     median_ms: float
     p95_ms: float
+    durations: tuple[float, ...] = ()
 
     @property
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
+
+
+def merged(results: list[LoadResult]) -> LoadResult:
+    """Several loads of one page as one: requests over the seconds they took, all server times."""
+    durations = tuple(duration for result in results for duration in result.durations)
+    return LoadResult(
+        requests=sum(result.requests for result in results),
+        errors=sum(result.errors for result in results),
+        seconds=sum(result.seconds for result in results),
+        median_ms=statistics.median(durations) if durations else 0.0,
+        p95_ms=percentile(list(durations), 0.95),
+        durations=durations,
+    )
+
+
+@dataclass(frozen=True)
+class Paired:
+    page: LoadResult
+    bare: LoadResult
+    # The median over the rounds of the page's requests per second to the bare view's in the
+    # same round: the machine's speed drifts by tens of per cent between minutes, a ratio to a
+    # bare view measured once at the start would carry that drift into every page.
+    ratio: float
+
+
+def paired(
+    port: int, path: str, bare_path: str, *, cookie: str, rounds: int, seconds: float, max_requests: int
+) -> Paired:
+    """``rounds`` times: the bare view, then the page, each for ``seconds / rounds`` at most."""
+    pages: list[LoadResult] = []
+    bares: list[LoadResult] = []
+    share, budget = seconds / rounds, max(1, max_requests // rounds)
+    for _ in range(rounds):
+        bares.append(load(port, bare_path, seconds=share, max_requests=budget * 4))
+        pages.append(load(port, path, cookie=cookie, seconds=share, max_requests=budget))
+    ratios = [page.rps / bare.rps for page, bare in zip(pages, bares, strict=True) if bare.rps]
+    return Paired(page=merged(pages), bare=merged(bares), ratio=statistics.median(ratios) if ratios else 0.0)
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -120,4 +158,5 @@ def load(
         seconds=elapsed,
         median_ms=statistics.median(durations) if durations else 0.0,
         p95_ms=percentile(durations, 0.95),
+        durations=tuple(durations),
     )

@@ -79,8 +79,8 @@ def environment() -> dict[str, str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scales", default="denmark,40x")
-    parser.add_argument("--seconds", type=float, default=5.0, help="load per page, at most")
-    parser.add_argument("--max-requests", type=int, default=3_000, help="requests per page, at most")
+    parser.add_argument("--seconds", type=float, default=6.0, help="load per page, at most")
+    parser.add_argument("--max-requests", type=int, default=6_000, help="requests per page, at most")
     parser.add_argument("--names", type=int, default=NAMES_AT, help="people for the name search (0: skip)")
     parser.add_argument("--docs", default=str(BASE_DIR / "docs"), help="where performance.md/.png go")
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")

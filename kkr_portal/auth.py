@@ -177,8 +177,8 @@ def cached_user(request):
     session_hash = session.get(auth.HASH_SESSION_KEY)
     if user_id is None:
         return AnonymousUser()
-    # The page cache's version comes with it, in the same round trip (kkr_portal.pagecache).
-    versions = request._kkr_versions = read_versions()
+    # Read with the session in its one query (kkr_portal.sessions), the page cache's version too.
+    versions = request._kkr_versions = getattr(session, "versions", None) or read_versions()
     version = versions[1]
     if version is None or not backend or not session_hash:
         return auth.get_user(request)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import sys
 import threading
 import time
@@ -32,13 +33,14 @@ from typing import Any
 
 from django.contrib.messages import get_messages
 from django.core.cache import cache
-from django.db import connection
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.html import escape
+
+from .versioning import read_directory_version
 
 # A part is built again at least this often even if nothing changes (memory, not correctness).
 MAX_AGE = 6 * 60 * 60
@@ -47,14 +49,8 @@ LOCAL_MAX_SIZE = 32 * 1024 * 1024
 
 
 def directory_version() -> int | None:
-    """The current data version; None when the row is missing (a flushed test database): no caching.
-
-    Plain SQL: it runs on every cached request, and the ORM would compile the same query each time.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT number FROM kkr_portal_directoryversion WHERE id = 1")
-        row = cursor.fetchone()
-    return row[0] if row else None
+    """The current data version; None when the row is missing (a flushed test database): no caching."""
+    return read_directory_version()
 
 
 class LocalParts:
@@ -70,6 +66,8 @@ class LocalParts:
     def _size(value: Any) -> int:
         if isinstance(value, dict):
             return sum(LocalParts._size(part) for part in value.values())
+        if isinstance(value, tuple | list):
+            return sum(LocalParts._size(part) for part in value)
         return len(value) if isinstance(value, str | bytes) else sys.getsizeof(value)
 
     def get(self, key: str) -> Any:
@@ -178,6 +176,9 @@ def _slot(name: str) -> bytes:
 
 CSRF_SLOT = _slot("csrf")
 PATH_SLOT = _slot("path")
+# A cached page is kept split at its slots (text, slot, text, ..., text): filling it is one join,
+# not a pass over the whole page per slot.
+_SLOTS = re.compile(b"(" + re.escape(CSRF_SLOT) + b"|" + re.escape(PATH_SLOT) + b")")
 
 
 def cached_page(
@@ -200,10 +201,11 @@ def cached_page(
     def build_page():
         value = cached(name, *parts, build=build, version=version)
         context = {"parts": value, "csrf_token": CSRF_SLOT.decode(), "next_path": PATH_SLOT.decode()}
-        return render_to_string(template_name, context, request).encode(), None
+        return tuple(_SLOTS.split(render_to_string(template_name, context, request).encode())), None
 
-    page = cached(f"{name}:page", *parts, user.is_authenticated, user.is_staff, build=build_page, version=version)
-    body = page.replace(CSRF_SLOT, get_token(request).encode()).replace(
-        PATH_SLOT, escape(request.get_full_path()).encode()
+    pieces = list(
+        cached(f"{name}:pieces", *parts, user.is_authenticated, user.is_staff, build=build_page, version=version)
     )
-    return HttpResponse(body)
+    values = {CSRF_SLOT: get_token(request).encode(), PATH_SLOT: escape(request.get_full_path()).encode()}
+    pieces[1::2] = [values[slot] for slot in pieces[1::2]]
+    return HttpResponse(b"".join(pieces))

@@ -118,10 +118,13 @@ CACHES = {
     # round trip to a shared cache.
     "chrome": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kkr-portal-chrome"},
 }
-# Sessions are read from a shared cache (written through to the database, so a restarted cache
-# logs nobody out); a per-process cache would let a session ended in one process live on in another.
-SHARED_CACHE = "redis" in CACHES["default"]["BACKEND"].lower()
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if SHARED_CACHE else "django.contrib.sessions.backends.db"
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # The same backend, one client per pool instead of one per call (kkr_portal/cache.py).
+    CACHES["default"]["BACKEND"] = "kkr_portal.cache.SharedClientRedisCache"
+# Sessions live in the database; each process reuses the ones it read until the database's own
+# counter says a session changed anywhere (kkr_portal/sessions.py). No cache holds them, so a
+# restarted Redis logs nobody out.
+SESSION_ENGINE = "kkr_portal.sessions"
 
 # --- Authentication ---------------------------------------------------------------------
 

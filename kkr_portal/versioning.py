@@ -14,8 +14,10 @@ SQLite (for trying the portal out): a trigger per table and operation, per row.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.apps import apps
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 
 # elections: the balance page (members/balance.py) shows the imported votes.
 DIRECTORY_APPS = ("members", "fora", "agreements", "elections")
@@ -138,16 +140,57 @@ def install_triggers(using: str = "default", **_kwargs) -> None:
                         )
 
 
-def read_versions() -> tuple[int | None, int | None]:
+# The two versions as the first columns of a query (kkr_portal.sessions adds the session's row).
+VERSION_COLUMNS = (
+    "(SELECT number FROM kkr_portal_directoryversion WHERE id = 1), "
+    "(SELECT number FROM kkr_portal_accountsversion WHERE id = 1)"
+)
+VERSIONS_SQL = f"SELECT {VERSION_COLUMNS}"
+DIRECTORY_VERSION_SQL = "SELECT number FROM kkr_portal_directoryversion WHERE id = 1"
+
+
+def read_versions(connection=None) -> tuple[int | None, int | None]:
     """The directory's and the logins' versions in one round trip; None where a row is missing
     (a flushed test database): nothing is cached on it.
 
     Plain SQL: it runs on every signed-in request, and the ORM would compile it each time.
     """
-    with connections["default"].cursor() as cursor:
-        cursor.execute(
-            "SELECT (SELECT number FROM kkr_portal_directoryversion WHERE id = 1), "
-            "(SELECT number FROM kkr_portal_accountsversion WHERE id = 1)"
-        )
-        directory, accounts = cursor.fetchone()
-    return directory, accounts
+    row = first_read(connection or connections[DEFAULT_DB_ALIAS], VERSIONS_SQL)
+    return row[0], row[1]
+
+
+def read_directory_version(connection=None) -> int | None:
+    """The directory's version alone (a request that is not signed in); None where it is missing."""
+    row = first_read(connection or connections[DEFAULT_DB_ALIAS], DIRECTORY_VERSION_SQL)
+    return row[0] if row else None
+
+
+def first_read(connection, sql: str, params: Sequence = ()) -> tuple | None:
+    """The first row of ``sql``, a read that is the first query of nearly every request, and so
+    also the request's connection health check (``CONN_HEALTH_CHECKS``).
+
+    Django checks a persistent connection with a "SELECT 1" round trip of its own before a
+    request's first query. This read checks it instead: if the connection turns out dead, it is
+    closed and the read made again on a new one, which is what Django's check would have led to,
+    one round trip earlier. Inside a transaction the connection is never replaced behind its
+    back: there the check is left to Django.
+    """
+    check = (
+        connection.connection is not None
+        and connection.health_check_enabled
+        and not connection.health_check_done
+        and not connection.in_atomic_block
+    )
+    if check:
+        connection.health_check_done = True
+        try:
+            return _fetch_one(connection, sql, params)
+        except (InterfaceError, OperationalError):
+            connection.close()
+    return _fetch_one(connection, sql, params)
+
+
+def _fetch_one(connection, sql: str, params: Sequence) -> tuple | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()

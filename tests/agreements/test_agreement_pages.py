@@ -123,9 +123,9 @@ def test_the_agreement_page_query_count_does_not_grow_with_milestones_and_approv
                 milestone=milestone, municipality=municipality, approved_on=dt.date(2027, 1, 1)
             )
 
-    # session, versions and user, the agreement with its council, kind and cycles, the milestones, their
-    # approvals with municipalities, the council's municipalities
-    with django_assert_num_queries(7):
+    # the session with the versions, the user, the agreement with its council, kind and cycles, the
+    # milestones, their approvals with municipalities, the council's municipalities
+    with django_assert_num_queries(6):
         response = signed_in.get(reverse("agreement_detail", args=[agreement.pk]))
 
     assert len(response.context["milestones"]) == milestones

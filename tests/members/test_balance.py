@@ -25,17 +25,17 @@ CPH = zoneinfo.ZoneInfo("Europe/Copenhagen")
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=CPH)
 TODAY = NOW.date()
 
-# the session, the versions (kkr_portal.versioning.read_versions) and, on the first request
+# the session with the versions (one query, kkr_portal.sessions) and, on the first request
 # since the login, the user row (kkr_portal.auth)
-SIGNED_IN = 3
+SIGNED_IN = 2
 # A later request of the same login: the user is the process's copy (one query less).
 AGAIN = -1
 # The council; appointments, municipalities, voting members, council seats by party, votes by party.
 BALANCE_QUERIES = SIGNED_IN + 1 + 5
 # Drawn: the council and the five (the data version comes with the session's versions); cached:
-# the session and the versions only.
+# the session with the versions only.
 CHART_QUERIES = SIGNED_IN + 1 + 5
-CACHED_CHART_QUERIES = 2
+CACHED_CHART_QUERIES = 1
 
 
 @pytest.fixture(autouse=True)

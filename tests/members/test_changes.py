@@ -23,9 +23,9 @@ CPH = zoneinfo.ZoneInfo("Europe/Copenhagen")
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=CPH)
 TODAY = NOW.date()
 
-# the session, the versions (kkr_portal.versioning.read_versions) and, on the first request
+# the session with the versions (one query, kkr_portal.sessions) and, on the first request
 # since the login, the user row (kkr_portal.auth)
-SIGNED_IN = 3
+SIGNED_IN = 2
 # A later request of the same login: the user is the process's copy (one query less).
 AGAIN = -1
 # The councils; the history of appointments, chair posts and KKR places (one query each).

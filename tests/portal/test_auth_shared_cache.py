@@ -41,7 +41,9 @@ def redis_cache_url() -> str:
 
 @pytest.fixture
 def redis_cache(settings):
-    settings.CACHES = {**settings.CACHES, "default": environ.Env.cache_url_config(redis_cache_url())}
+    # The backend production uses for a redis:// CACHE_URL (kkr_portal/settings.py).
+    config = {**environ.Env.cache_url_config(redis_cache_url()), "BACKEND": "kkr_portal.cache.SharedClientRedisCache"}
+    settings.CACHES = {**settings.CACHES, "default": config}
     cache.clear()
     yield
     cache.clear()

@@ -11,9 +11,10 @@ import datetime as dt
 import pytest
 from django.test import Client
 
+from bench import load as bench_load
 from bench import report
 from bench.generate import SCALES, generate
-from bench.load import percentile
+from bench.load import LoadResult, percentile
 from fora.models import Appointment
 from members.models import KKRMembership, Person
 from members.search import fold
@@ -116,6 +117,51 @@ def test_percentile_is_the_nearest_rank():
     assert percentile([], 0.95) == 0.0
     assert percentile(list(range(1, 101)), 0.95) == 95
     assert percentile([3.0], 0.5) == 3.0
+
+
+def fake_load(rates: dict[str, list[float]]):
+    """bench.load.load, answering each path with the next of its request rates (1 s, 2 ms each)."""
+    calls: list[str] = []
+
+    def load(port, path, *, cookie="", seconds, max_requests):
+        calls.append(path)
+        rps = rates[path].pop(0)
+        return LoadResult(
+            requests=int(rps), errors=0, seconds=1.0, median_ms=2.0, p95_ms=3.0, durations=(2.0,) * int(rps)
+        )
+
+    return load, calls
+
+
+def test_a_page_is_compared_with_the_bare_view_of_its_own_round(monkeypatch):
+    # The machine slows down twofold after the first round: each round's ratio is still 0.5.
+    load, calls = fake_load({"/bare/": [2000, 1000, 1000], "/page/": [1000, 500, 500]})
+    monkeypatch.setattr(bench_load, "load", load)
+
+    result = bench_load.paired(1, "/page/", "/bare/", cookie="", rounds=3, seconds=3, max_requests=300)
+
+    assert calls == ["/bare/", "/page/"] * 3
+    assert result.ratio == pytest.approx(0.5)
+    assert result.page.rps == pytest.approx(2000 / 3)
+    assert result.bare.requests == 4000
+
+
+def test_the_ratio_is_the_median_round_so_one_disturbed_round_does_not_decide_it(monkeypatch):
+    load, _ = fake_load({"/bare/": [2000, 2000, 2000], "/page/": [1000, 200, 1100]})
+    monkeypatch.setattr(bench_load, "load", load)
+
+    result = bench_load.paired(1, "/page/", "/bare/", cookie="", rounds=3, seconds=3, max_requests=300)
+
+    assert result.ratio == pytest.approx(0.5)
+
+
+def test_merged_loads_keep_every_server_time():
+    fast = LoadResult(requests=3, errors=0, seconds=1.0, median_ms=1.0, p95_ms=1.0, durations=(1.0, 1.0, 1.0))
+    slow = LoadResult(requests=2, errors=1, seconds=1.0, median_ms=9.0, p95_ms=9.0, durations=(9.0, 9.0))
+
+    both = bench_load.merged([fast, slow])
+
+    assert (both.requests, both.errors, both.rps, both.median_ms, both.p95_ms) == (5, 1, 2.5, 1.0, 9.0)
 
 
 @pytest.mark.postgres
