@@ -101,6 +101,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The portal's queries are short; JIT compilation costs more than it saves (measured on the
     # Blå Bog search at 40x scale: 150 ms with JIT, 50 ms without).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # Parameters travel apart from the SQL, so a query asked again with other values is the same
+    # statement, which psycopg prepares from its fifth use on (per connection; Django turns that
+    # off by default): PostgreSQL then plans it once instead of every time. Planning was 2-5 ms
+    # of the Blå Bog search at 40x, and 25-40 us of the query every signed-in request makes. Not
+    # behind a connection pooler in transaction mode, which would mix prepared statements up.
+    DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
 else:
     # Wait for a writer instead of failing at once: web, worker and beat share the file.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
