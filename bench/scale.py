@@ -42,7 +42,7 @@ SEARCH_QUERY = "jensen"
 INPROCESS_RUNS = 15
 PROFILE_RUNS = 5
 # Bare view and page alternate this many times per page (bench.load.paired).
-ROUNDS = 3
+ROUNDS = 5
 
 
 def free_port() -> int:
@@ -400,8 +400,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("scale")
     parser.add_argument("out")
-    parser.add_argument("--seconds", type=float, default=6.0)
-    parser.add_argument("--max-requests", type=int, default=6_000)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--max-requests", type=int, default=10_000)
     parser.add_argument("--tasks", action="store_true")
     parser.add_argument("--names", type=int, default=0, help="only the name search, at this many people")
     args = parser.parse_args(argv)
