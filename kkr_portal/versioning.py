@@ -85,10 +85,12 @@ def directory_tables() -> list[str]:
 
 
 def accounts_tables() -> list[str]:
-    """The user table: what a signed-in request's ``request.user`` is read from."""
+    """The user table, what a signed-in request's ``request.user`` is read from, and the second
+    factors', which every staff request checks (kkr_portal.auth)."""
+    from allauth.mfa.models import Authenticator
     from django.contrib.auth import get_user_model
 
-    return [get_user_model()._meta.db_table]
+    return sorted({get_user_model()._meta.db_table, Authenticator._meta.db_table})
 
 
 def installed_triggers(using: str = "default", trigger: str = TRIGGER) -> set[str]:

@@ -12,9 +12,12 @@ import uuid
 
 import pytest
 import time_machine
+from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.resolvers import RegexPattern, RoutePattern
 
@@ -158,6 +161,54 @@ def test_recovery_codes_alone_are_not_a_second_factor_for_the_admin(client, staf
     response = client.get(reverse("admin:index"))
 
     assert response["Location"] == reverse("mfa_activate_totp")
+
+
+def _totp_queries(queries) -> list[str]:
+    return [query["sql"] for query in queries.captured_queries if "mfa_authenticator" in query["sql"]]
+
+
+@pytest.mark.django_db
+def test_the_second_factor_is_looked_up_once_until_an_authenticator_changes(client, staff):
+    """Every admin request checks for TOTP; the answer is kept while the logins' version stands."""
+    TOTP.activate(staff, generate_totp_secret())
+    client.force_login(staff)
+    assert client.get(reverse("admin:index")).status_code == 200
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("admin:index")).status_code == 200
+    assert _totp_queries(queries) == []
+
+
+def _remove_by_queryset(staff) -> None:
+    Authenticator.objects.filter(user=staff).delete()
+
+
+def _remove_by_raw_sql(staff) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM mfa_authenticator WHERE user_id = %s", [staff.pk])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("remove", [_remove_by_queryset, _remove_by_raw_sql])
+def test_an_authenticator_removed_any_way_is_missed_on_the_next_admin_request(client, staff, remove):
+    TOTP.activate(staff, generate_totp_secret())
+    client.force_login(staff)
+    assert client.get(reverse("admin:index")).status_code == 200
+    assert client.get(reverse("admin:index")).status_code == 200  # now from the process's answer
+
+    remove(staff)
+
+    assert client.get(reverse("admin:index"))["Location"] == reverse("mfa_activate_totp")
+
+
+@pytest.mark.django_db
+def test_a_totp_set_up_is_seen_on_the_next_admin_request(client, staff):
+    client.force_login(staff)
+    assert client.get(reverse("admin:index"))["Location"] == reverse("mfa_activate_totp")
+
+    TOTP.activate(staff, generate_totp_secret())
+
+    assert client.get(reverse("admin:index")).status_code == 200
 
 
 # --- a TOTP code works once ------------------------------------------------------------------

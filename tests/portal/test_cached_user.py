@@ -46,8 +46,9 @@ def my_page(client: Client) -> int:
     return client.get(reverse("my_page")).status_code
 
 
-def test_the_user_table_has_the_trigger():
+def test_the_user_and_authenticator_tables_have_the_trigger():
     assert installed_triggers(trigger="kkr_accounts_changed") == set(accounts_tables())
+    assert set(accounts_tables()) == {"auth_user", "mfa_authenticator"}
 
 
 def test_a_signed_in_request_reads_the_user_row_once_until_it_changes(login):
