@@ -2,9 +2,9 @@
 
 Django's ``RedisCacheClient.get_client`` builds a new ``redis.Redis`` for every cache call, and
 redis-py's constructor copies its table of some 160 response callbacks each time: measured here
-(bench/, in-process) that was 0.24 ms of a signed-in request's 0.85 ms of CPU, for the one
-session read every signed-in request makes. A ``redis.Redis`` is safe to share between threads
-(its connections come from the pool per command), so one per pool is all that is needed.
+(bench/, in-process) that was 0.24 ms of a signed-in request's 0.85 ms of CPU for one cache read
+(the session, then; now every page-cache and rate-limit call). A ``redis.Redis`` is safe to share
+between threads (its connections come from the pool per command), so one per pool is enough.
 
 A subclass rather than django-redis: the same keys, values and options as Django's backend
 (sessions and rate limits survive the switch), and nothing else changes.

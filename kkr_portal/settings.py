@@ -128,9 +128,9 @@ CACHES = {
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     # The same backend, one client per pool instead of one per call (kkr_portal/cache.py).
     CACHES["default"]["BACKEND"] = "kkr_portal.cache.SharedClientRedisCache"
-# Sessions live in the database; each process reuses the ones it read until the database's own
-# counter says a session changed anywhere (kkr_portal/sessions.py). No cache holds them, so a
-# restarted Redis logs nobody out.
+# Sessions live in the database, read in the one query that also reads the versions every
+# signed-in request needs (kkr_portal/sessions.py). No cache holds them, so a restarted Redis logs
+# nobody out.
 SESSION_ENGINE = "kkr_portal.sessions"
 
 # --- Authentication ---------------------------------------------------------------------
