@@ -23,6 +23,7 @@ import django
 import psycopg
 
 from bench import report
+from bench.scale import ROUNDS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
@@ -143,8 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         "- The load client is Python (threads, keep-alive) on the same two cores, so its own cost is in",
         "  every figure: the ratios of fast pages are therefore optimistic; those of slow pages (where",
         "  the server is the bottleneck) are not affected.",
-        "- Each page is loaded in five rounds, each right after a round of the bare view, and its",
-        "  ratio is the median of the five rounds' ratios: this machine's speed drifts by tens of per",
+        f"- Each page is loaded in {ROUNDS} rounds, each right after a round of the bare view, and its",
+        f"  ratio is the median of the {ROUNDS} rounds' ratios: this machine's speed drifts by tens of per",
         "  cent from one minute to the next, and a bare view measured once would carry its minute's",
         "  speed into every ratio. The bare view's row is all its rounds together. The client sends",
         "  the cookies a browser would (the session and the CSRF cookie the pages set).",

@@ -294,8 +294,8 @@ def measure_pages(scale: str, *, seconds: float, max_requests: int) -> tuple[dic
     # Every cookie the client holds, as a browser sends them: the session and the CSRF cookie the
     # pages set (without it every page with a form would make a new CSRF secret each time).
     cookies = {
-        "member": "; ".join(f"{name}={morsel.value}" for name, morsel in member.cookies.items()),
-        "admin": "; ".join(f"{name}={morsel.value}" for name, morsel in admin.cookies.items()),
+        role: "; ".join(f"{name}={morsel.value}" for name, morsel in client.cookies.items())
+        for role, client in (("member", member), ("admin", admin))
     }
     bares = []
     with gunicorn(port):

@@ -142,7 +142,10 @@ def admin_logout(request, extra_context=None):
 _USERS_MAX = 10_000
 
 
-class _Users:
+class _PerAccountsVersion:
+    """Values read under one accounts version (user copies, second-factor answers), all dropped
+    when a request brings another."""
+
     def __init__(self) -> None:
         self.version: int | None = None
         self.users: dict[tuple, object] = {}
@@ -163,10 +166,10 @@ class _Users:
             self.users[key] = user
 
 
-_users = _Users()
+_users = _PerAccountsVersion()
 # Whether a staff user has a TOTP authenticator, under the same version: the authenticators'
 # table bumps it too, so one removed in any process is missed by no request.
-_totp = _Users()
+_totp = _PerAccountsVersion()
 
 
 def has_totp(request, user) -> bool:

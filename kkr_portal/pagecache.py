@@ -40,17 +40,13 @@ from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.html import escape
 
-from .versioning import read_directory_version
+# The current data version; None when the row is missing (a flushed test database): no caching.
+from .versioning import read_directory_version as directory_version
 
 # A part is built again at least this often even if nothing changes (memory, not correctness).
 MAX_AGE = 6 * 60 * 60
 # This process's own copies: at most this many characters of rendered HTML, least recently used out.
 LOCAL_MAX_SIZE = 32 * 1024 * 1024
-
-
-def directory_version() -> int | None:
-    """The current data version; None when the row is missing (a flushed test database): no caching."""
-    return read_directory_version()
 
 
 class LocalParts:

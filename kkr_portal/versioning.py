@@ -142,13 +142,11 @@ def install_triggers(using: str = "default", **_kwargs) -> None:
                         )
 
 
+DIRECTORY_VERSION_SQL = f"SELECT number FROM {VERSION_TABLE} WHERE id = 1"  # noqa: S608 - constants
+ACCOUNTS_VERSION_SQL = f"SELECT number FROM {ACCOUNTS_TABLE} WHERE id = 1"  # noqa: S608 - constants
 # The two versions as the first columns of a query (kkr_portal.sessions adds the session's row).
-VERSION_COLUMNS = (
-    "(SELECT number FROM kkr_portal_directoryversion WHERE id = 1), "
-    "(SELECT number FROM kkr_portal_accountsversion WHERE id = 1)"
-)
+VERSION_COLUMNS = f"({DIRECTORY_VERSION_SQL}), ({ACCOUNTS_VERSION_SQL})"
 VERSIONS_SQL = f"SELECT {VERSION_COLUMNS}"
-DIRECTORY_VERSION_SQL = "SELECT number FROM kkr_portal_directoryversion WHERE id = 1"
 
 
 def read_versions(connection=None) -> tuple[int | None, int | None]:
