@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass
 
 HOST = "127.0.0.1"
+# What Chromium and Firefox send (the bare view ignores it).
+ACCEPT_ENCODING = "gzip, deflate, br, zstd"
 _DURATION = re.compile(r"dur=([0-9.]+)")
 
 
@@ -58,7 +60,15 @@ class Paired:
 
 
 def paired(
-    port: int, path: str, bare_path: str, *, cookie: str, rounds: int, seconds: float, max_requests: int
+    port: int,
+    path: str,
+    bare_path: str,
+    *,
+    cookie: str,
+    rounds: int,
+    seconds: float,
+    max_requests: int,
+    accept_encoding: str = ACCEPT_ENCODING,
 ) -> Paired:
     """``rounds`` times: the bare view, then the page, each for ``seconds / rounds`` at most."""
     pages: list[LoadResult] = []
@@ -66,7 +76,9 @@ def paired(
     share, budget = seconds / rounds, max(1, max_requests // rounds)
     for _ in range(rounds):
         bares.append(load(port, bare_path, seconds=share, max_requests=budget * 4))
-        pages.append(load(port, path, cookie=cookie, seconds=share, max_requests=budget))
+        pages.append(
+            load(port, path, cookie=cookie, seconds=share, max_requests=budget, accept_encoding=accept_encoding)
+        )
     ratios = [page.rps / bare.rps for page, bare in zip(pages, bares, strict=True) if bare.rps]
     return Paired(page=merged(pages), bare=merged(bares), ratio=statistics.median(ratios) if ratios else 0.0)
 
@@ -89,9 +101,11 @@ def load(
     max_requests: int = 5_000,
     concurrency: int = 8,
     warmup: int = 8,
+    accept_encoding: str = ACCEPT_ENCODING,
 ) -> LoadResult:
     """GET ``path`` from ``concurrency`` threads until the time or the request budget is used up."""
-    headers = {"Host": "127.0.0.1", "Connection": "keep-alive"}
+    # As a browser asks: pages cached whole are served gzipped (kkr_portal.compression).
+    headers = {"Host": "127.0.0.1", "Connection": "keep-alive", "Accept-Encoding": accept_encoding}
     if cookie:
         headers["Cookie"] = cookie
     lock = threading.Lock()

@@ -59,8 +59,13 @@ TARGETS = (
 
 
 # Measured like the pages but without a target: what every signed-in page costs at least (the
-# bare view with a member's session: the session and the user, kkr_portal.auth).
-REFERENCES = (("signed", "bare Django view, signed in"),)
+# bare view with a member's session: the session and the user, kkr_portal.auth), and the whole
+# Blå Bog as served to a client that does not accept gzip.
+REFERENCES = (
+    ("signed", "bare Django view, signed in"),
+    # The whole Blå Bog for a client that asks for no compression: 224 KB instead of 25 KB.
+    ("whole-identity", "Whole printable Blå Bog, uncompressed (warm)"),
+)
 
 
 def key(page: str, scale: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import datetime as dt
+import gzip
 import http.client
 import io
 import json
@@ -223,11 +224,15 @@ def name_search_median() -> float:
 
 
 def fetch(port: int, path: str, cookie: str) -> str:
-    """One GET from the served portal (127.0.0.1 only), as text."""
+    """One GET from the served portal (127.0.0.1 only), as a browser asks for it, as text."""
+    from bench.load import ACCEPT_ENCODING
+
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        connection.request("GET", path, headers={"Cookie": cookie})
-        return connection.getresponse().read().decode()
+        connection.request("GET", path, headers={"Cookie": cookie, "Accept-Encoding": ACCEPT_ENCODING})
+        response = connection.getresponse()
+        body = response.read()
+        return (gzip.decompress(body) if response.getheader("Content-Encoding") == "gzip" else body).decode()
     finally:
         connection.close()
 
@@ -253,7 +258,7 @@ def measure_pages(scale: str, *, seconds: float, max_requests: int) -> tuple[dic
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from bench.load import merged, paired
+    from bench.load import ACCEPT_ENCODING, merged, paired
     from bench.urls import BARE_PATH
 
     cache.clear()
@@ -263,6 +268,8 @@ def measure_pages(scale: str, *, seconds: float, max_requests: int) -> tuple[dic
         "council": (member, "/kkr/syddanmark/"),
         "search": (member, f"/blaa-bog/?q={SEARCH_QUERY}"),
         "whole": (member, "/blaa-bog/udskriv/"),
+        # No target: the same page for a client that asks for no compression.
+        "whole-identity": (member, "/blaa-bog/udskriv/"),
         "admin": (admin, "/admin/fora/appointment/"),
         "feed": (member, "/moeder/kkr/syddanmark.ics"),
         # No target: the floor of every signed-in page (bench/report.py REFERENCES).
@@ -271,7 +278,7 @@ def measure_pages(scale: str, *, seconds: float, max_requests: int) -> tuple[dic
     if scale == "40x":
         # The whole Blå Bog's target is Denmark's; at 40x it is tens of thousands of rows per
         # request, which would take minutes of the run's 15 and say nothing new.
-        del pages["whole"]
+        del pages["whole"], pages["whole-identity"]
     results: dict[str, dict] = {}
     for page, (client, url) in pages.items():
         started = time.perf_counter()
@@ -302,7 +309,14 @@ def measure_pages(scale: str, *, seconds: float, max_requests: int) -> tuple[dic
         for page, (client, url) in pages.items():
             cookie = cookies["admin" if client is admin else "member"]
             result = paired(
-                port, url, "/" + BARE_PATH, cookie=cookie, rounds=ROUNDS, seconds=seconds, max_requests=max_requests
+                port,
+                url,
+                "/" + BARE_PATH,
+                cookie=cookie,
+                rounds=ROUNDS,
+                seconds=seconds,
+                max_requests=max_requests,
+                accept_encoding="identity" if page == "whole-identity" else ACCEPT_ENCODING,
             )
             bares.append(result.bare)
             results[page].update(

@@ -34,11 +34,14 @@ from typing import Any
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 from django.utils.crypto import salted_hmac
 from django.utils.html import escape
+
+from .compression import SlottedGzip, accepts_gzip
+from .csrf import get_token
 
 # The current data version; None when the row is missing (a flushed test database): no caching.
 from .versioning import read_directory_version as directory_version
@@ -181,7 +184,8 @@ def cached_page(
     request, template_name: str, name: str, *parts: Any, build: Callable[[], tuple[Any, dt.datetime | None]]
 ):
     """A response of ``template_name`` around the cached ``parts`` value ``build()`` returns
-    (``{"parts": ...}`` in its context), the whole page cached as bytes.
+    (``{"parts": ...}`` in its context), the whole page cached as bytes, and as gzip for the
+    browsers that accept it (all of them: ``kkr_portal.compression``).
 
     The page around the parts depends on the visitor only by whether they are signed in and staff
     (the header's buttons), which are in the key, and by two values of the request's own: its CSRF
@@ -197,11 +201,20 @@ def cached_page(
     def build_page():
         value = cached(name, *parts, build=build, version=version)
         context = {"parts": value, "csrf_token": CSRF_SLOT.decode(), "next_path": PATH_SLOT.decode()}
-        return tuple(_SLOTS.split(render_to_string(template_name, context, request).encode())), None
+        pieces = tuple(_SLOTS.split(render_to_string(template_name, context, request).encode()))
+        return (pieces, SlottedGzip.compress(pieces[0::2])), None
 
-    pieces = list(
-        cached(f"{name}:pieces", *parts, user.is_authenticated, user.is_staff, build=build_page, version=version)
+    pieces, gzipped = cached(
+        f"{name}:page+gzip", *parts, user.is_authenticated, user.is_staff, build=build_page, version=version
     )
     values = {CSRF_SLOT: get_token(request).encode(), PATH_SLOT: escape(request.get_full_path()).encode()}
-    pieces[1::2] = [values[slot] for slot in pieces[1::2]]
-    return HttpResponse(b"".join(pieces))
+    slots = [values[slot] for slot in pieces[1::2]]
+    if accepts_gzip(request.headers.get("Accept-Encoding", "")):
+        response = HttpResponse(gzipped.fill(slots))
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        filled = list(pieces)
+        filled[1::2] = slots
+        response = HttpResponse(b"".join(filled))
+    patch_vary_headers(response, ("Accept-Encoding",))
+    return response

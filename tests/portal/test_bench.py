@@ -123,13 +123,15 @@ def fake_load(rates: dict[str, list[float]]):
     """bench.load.load, answering each path with the next of its request rates (1 s, 2 ms each)."""
     calls: list[str] = []
 
-    def load(port, path, *, cookie="", seconds, max_requests):
+    def load(port, path, *, cookie="", seconds, max_requests, accept_encoding=bench_load.ACCEPT_ENCODING):
         calls.append(path)
+        load.encodings.append((path, accept_encoding))
         rps = rates[path].pop(0)
         return LoadResult(
             requests=int(rps), errors=0, seconds=1.0, median_ms=2.0, p95_ms=3.0, durations=(2.0,) * int(rps)
         )
 
+    load.encodings = []
     return load, calls
 
 
@@ -144,6 +146,21 @@ def test_a_page_is_compared_with_the_bare_view_of_its_own_round(monkeypatch):
     assert result.ratio == pytest.approx(0.5)
     assert result.page.rps == pytest.approx(2000 / 3)
     assert result.bare.requests == 4000
+
+
+def test_pages_are_asked_for_as_a_browser_asks_unless_told_otherwise(monkeypatch):
+    load, _ = fake_load({"/bare/": [2000] * 4, "/page/": [1000] * 4})
+    monkeypatch.setattr(bench_load, "load", load)
+
+    bench_load.paired(1, "/page/", "/bare/", cookie="", rounds=2, seconds=2, max_requests=200)
+    bench_load.paired(
+        1, "/page/", "/bare/", cookie="", rounds=2, seconds=2, max_requests=200, accept_encoding="identity"
+    )
+
+    assert "gzip" in bench_load.ACCEPT_ENCODING
+    browser, identity = load.encodings[:4], load.encodings[4:]
+    assert browser == [("/bare/", bench_load.ACCEPT_ENCODING), ("/page/", bench_load.ACCEPT_ENCODING)] * 2
+    assert identity == [("/bare/", bench_load.ACCEPT_ENCODING), ("/page/", "identity")] * 2
 
 
 def test_the_ratio_is_the_median_round_so_one_disturbed_round_does_not_decide_it(monkeypatch):

@@ -488,3 +488,46 @@ def test_the_whole_page_fills_every_slot_where_it_stands(odense, period, syddanm
     token = _csrf_in(cached)
     assert cached.count(token) == 2
     assert '<input type="hidden" name="next" value="' + reverse("blaa_bog_print") + '?a=%3Cb%3E">' in cached
+
+
+def test_a_browser_that_accepts_gzip_gets_the_whole_page_compressed_with_its_own_token(odense, period, syddanmark):
+    import gzip
+
+    from django.middleware.csrf import _unmask_cipher_token
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(factories.PersonFactory(user=factories.UserFactory(email="en@example.dk")).user)
+    url = reverse("blaa_bog_print")
+    plain = client.get(url)  # fills the cache
+
+    compressed = client.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate, br, zstd")
+    refused = client.get(url, HTTP_ACCEPT_ENCODING="gzip;q=0, br")
+
+    assert compressed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in compressed.headers["Vary"]
+    assert "Accept-Encoding" in plain.headers["Vary"]  # a shared cache must not mix the two
+    assert "Content-Encoding" not in plain.headers
+    assert "Content-Encoding" not in refused.headers
+    html = gzip.decompress(compressed.content).decode()
+    assert len(compressed.content) < len(html) * 0.6
+    token = _csrf_in(html)
+    assert _unmask_cipher_token(token) == client.cookies["csrftoken"].value
+    # The same page as served uncompressed, but for each response's own token.
+    assert html.replace(token, "") == plain.content.decode().replace(_csrf_in(plain.content.decode()), "")
+    response = client.post(reverse("account_logout"), {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_change_is_on_the_next_compressed_whole_page(signed_in, odense, period):
+    import gzip
+
+    person = councillor(odense, period, name="Gammelt Navn")
+    url = reverse("blaa_bog_print") + "?rolle=byraad"
+    assert "Gammelt Navn" in gzip.decompress(signed_in.get(url, HTTP_ACCEPT_ENCODING="gzip").content).decode()
+
+    Person.objects.filter(pk=person.pk).update(name="Nyt Navn")
+
+    html = gzip.decompress(signed_in.get(url, HTTP_ACCEPT_ENCODING="gzip").content).decode()
+    assert "Nyt Navn" in html
+    assert "Gammelt Navn" not in html
