@@ -10,8 +10,9 @@ A cached part is keyed on everything its HTML depends on:
 - the language, and the audience: ``"member"`` (signed in: contact details) or ``"public"``.
   Nothing user-specific is ever in a cached part — it is rendered without the request, so no
   CSRF token, no user name and no message can get into it; the page around it (header, messages)
-  is rendered per request, or, for the pages served most (``cached_page``), cached whole with
-  slots for what is the request's own (its CSRF token and its path), filled in per request.
+  is rendered per request, or, for the pages served most (``cached_page``), cached whole (as
+  bytes and as gzip) with slots for what is the request's own (its CSRF token and its path),
+  filled in per request.
 
 The version is one primary-key read per request. Parts live in two tiers: this process's memory
 (bounded; no network, no unpickling) in front of Django's default cache, which is Redis in
@@ -196,7 +197,9 @@ def cached_page(
     version = request_version(request)
     if len(get_messages(request)):
         value = cached(name, *parts, build=build, version=version)
-        return HttpResponse(render_to_string(template_name, {"parts": value}, request))
+        response = HttpResponse(render_to_string(template_name, {"parts": value}, request))
+        patch_vary_headers(response, ("Accept-Encoding",))  # as every answer at this address
+        return response
 
     def build_page():
         value = cached(name, *parts, build=build, version=version)

@@ -531,3 +531,14 @@ def test_a_change_is_on_the_next_compressed_whole_page(signed_in, odense, period
     html = gzip.decompress(signed_in.get(url, HTTP_ACCEPT_ENCODING="gzip").content).decode()
     assert "Nyt Navn" in html
     assert "Gammelt Navn" not in html
+
+
+def test_the_whole_page_with_a_message_is_rendered_uncompressed_and_still_says_it_varies(signed_in, member):
+    page(signed_in, "blaa_bog_print")  # the page is cached whole
+    signed_in.post(reverse("my_page"), {"rotate_feed": "1"})  # leaves a message for the next page
+
+    response = signed_in.get(reverse("blaa_bog_print"), HTTP_ACCEPT_ENCODING="gzip")
+
+    assert "Content-Encoding" not in response.headers
+    assert "Dit kalenderlink er nyt" in response.content.decode()
+    assert "Accept-Encoding" in response.headers["Vary"]
