@@ -13,8 +13,10 @@ tables per piece, and a response costs a few table lookups instead of a pass ove
 zlib's ``crc32_combine`` does the same, but Python's zlib does not expose it.
 
 Slot values are never compressed and are in no compressed piece's window, so no secret in a slot
-(the CSRF token) can be read from the compressed length of a page that also reflects what an
-attacker sent (BREACH).
+(the CSRF token) can be read from the compressed length (BREACH). What is compressed must not
+reflect what a request sent either, or the compressed length could tell an attacker whether their
+guess matches the page's other text (contact details): ``pagecache.cached_page`` compresses only
+pages asked for without a query string, whose text is the data's alone.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ class SlottedGzip(NamedTuple):
     deflated: tuple[bytes, ...]
     # Each piece's CRC-32, and four tables that carry a CRC over the piece (see _shift_tables).
     crcs: tuple[int, ...]
-    shifts: tuple[tuple[array, array, array, array], ...]
+    shifts: tuple[tuple[array, ...], ...]
     # The text's length without the slots.
     length: int
 
@@ -58,7 +60,8 @@ class SlottedGzip(NamedTuple):
         return cls(
             deflated=tuple(deflated),
             crcs=tuple(zlib.crc32(piece) for piece in pieces),
-            shifts=tuple(_shift_tables(len(piece)) for piece in pieces),
+            # The first piece starts the CRC: nothing to carry over it.
+            shifts=((), *(_shift_tables(len(piece)) for piece in pieces[1:])),
             length=sum(len(piece) for piece in pieces),
         )
 
@@ -121,5 +124,8 @@ def accepts_gzip(header: str) -> bool:
                     weight = float(value)
                 except ValueError:
                     weight = 0.0
-        weights.setdefault("gzip" if coding == "x-gzip" else coding, weight)
+        coding = "gzip" if coding == "x-gzip" else coding
+        # A coding named twice (as gzip and x-gzip) counts at its best weight.
+        weights[coding] = max(weight, weights.get(coding, 0.0))
+    # No header at all would allow any coding (RFC 9110); identity is what every client reads.
     return weights.get("gzip", weights.get("*", 0.0)) > 0

@@ -201,18 +201,23 @@ def cached_page(
         patch_vary_headers(response, ("Accept-Encoding",))  # as every answer at this address
         return response
 
+    # A page asked for with a query may show it (the filters, the search words): compressed
+    # together with the page's other text, the length would answer an attacker's guesses (BREACH).
+    # Without a query, or when nothing is cached (no version), there is nothing to compress for.
+    compress = version is not None and not request.META.get("QUERY_STRING")
+
     def build_page():
         value = cached(name, *parts, build=build, version=version)
         context = {"parts": value, "csrf_token": CSRF_SLOT.decode(), "next_path": PATH_SLOT.decode()}
         pieces = tuple(_SLOTS.split(render_to_string(template_name, context, request).encode()))
-        return (pieces, SlottedGzip.compress(pieces[0::2])), None
+        return (pieces, SlottedGzip.compress(pieces[0::2]) if compress else None), None
 
     pieces, gzipped = cached(
-        f"{name}:page+gzip", *parts, user.is_authenticated, user.is_staff, build=build_page, version=version
+        f"{name}:page+gzip", *parts, user.is_authenticated, user.is_staff, compress, build=build_page, version=version
     )
     values = {CSRF_SLOT: get_token(request).encode(), PATH_SLOT: escape(request.get_full_path()).encode()}
     slots = [values[slot] for slot in pieces[1::2]]
-    if accepts_gzip(request.headers.get("Accept-Encoding", "")):
+    if gzipped is not None and accepts_gzip(request.headers.get("Accept-Encoding", "")):
         response = HttpResponse(gzipped.fill(slots))
         response.headers["Content-Encoding"] = "gzip"
     else:

@@ -75,6 +75,7 @@ def test_the_number_of_values_must_match_the_slots():
         ("*", True),
         ("br;q=1.0, *;q=0.1", True),
         ("*;q=0, gzip", True),  # named beats *
+        ("x-gzip;q=0, gzip", True),  # named twice: the best weight
         ("gzip;q=0, *", False),
         ("gzip;q=0.000", False),
         ("gzip;q=nonsense", False),
