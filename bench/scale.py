@@ -26,6 +26,9 @@ from pathlib import Path
 
 import django
 
+# Standard library only: importable before Django is set up.
+from bench.load import ACCEPT_ENCODING, merged, paired
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 NAME_QUERIES = (
     "jensen",  # common
@@ -166,8 +169,6 @@ def setup_users():
     member = users.create_user(username="bench-member", email="bench-member@bench.example")
     admin = users.create_superuser(username="bench-admin", email="bench-admin@bench.example", password=None)
     Authenticator.objects.create(user=admin, type=Authenticator.Type.TOTP, data={"secret": "BENCHBENCHBENCHBE"})
-    from bench.load import ACCEPT_ENCODING
-
     # As the load client asks (a browser's Accept-Encoding): the in-process figures and profiles
     # are of the responses the load measures.
     member_client, admin_client = (
@@ -232,8 +233,6 @@ def name_search_median() -> float:
 
 def fetch(port: int, path: str, cookie: str) -> str:
     """One GET from the served portal (127.0.0.1 only), as a browser asks for it, as text."""
-    from bench.load import ACCEPT_ENCODING
-
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         connection.request("GET", path, headers={"Cookie": cookie, "Accept-Encoding": ACCEPT_ENCODING})
@@ -265,7 +264,6 @@ def measure_pages(scale: str, *, seconds: float, max_requests: int) -> tuple[dic
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from bench.load import ACCEPT_ENCODING, merged, paired
     from bench.urls import BARE_PATH
 
     cache.clear()
